@@ -1,0 +1,92 @@
+"""The small training loop every chapter uses: seeded, silent by default, returns a history.
+
+Chapters call :func:`set_seed` once and :func:`fit` for each experiment, so that every
+number they print is reproduced by a re-run (nbval), and no progress bar is left in the
+stored outputs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def set_seed(seed: int) -> torch.Generator:
+    """Seed Python's, NumPy's and torch's random generators; return a seeded torch Generator."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+@dataclass
+class History:
+    """Per-epoch mean training loss, and any metrics the ``evaluate`` callback returned."""
+
+    loss: list[float] = field(default_factory=list)
+    metrics: list[dict] = field(default_factory=list)
+
+
+def fit(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int | None = None,
+    generator: torch.Generator | None = None,
+    evaluate: Callable[[nn.Module], dict] | None = None,
+    log_every: int = 0,
+) -> History:
+    """Train ``model`` on ``(inputs, targets)`` with mini-batch gradient descent.
+
+    Args:
+        model: maps a batch of inputs to predictions.
+        loss_fn: ``loss_fn(predictions, targets)`` returns a scalar.
+        optimizer: over ``model``'s parameters.
+        inputs, targets: the whole training set, first dimension the sample.
+        epochs: passes over the data.
+        batch_size: samples per step; ``None`` uses the whole set (full-batch descent).
+        generator: shuffles the batches; seeded for reproducible runs.
+        evaluate: called with the model after each epoch (in eval mode, without grad);
+            its dict of metrics is stored in the history.
+        log_every: print one summary line every this many epochs (0: silent).
+
+    Returns:
+        The :class:`History` of the run.
+    """
+    n = inputs.shape[0]
+    if targets.shape[0] != n:
+        raise ValueError(
+            f"inputs and targets must have the same number of samples; got {n} and {targets.shape[0]}"
+        )
+    batch_size = n if batch_size is None else batch_size
+    history = History()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(n, generator=generator) if batch_size < n else torch.arange(n)
+        total, seen = 0.0, 0
+        for start in range(0, n, batch_size):
+            index = order[start : start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(inputs[index]), targets[index])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(index)
+            seen += len(index)
+        history.loss.append(total / seen)
+        if evaluate is not None:
+            model.eval()
+            with torch.no_grad():
+                history.metrics.append(evaluate(model))
+        if log_every and (epoch % log_every == 0 or epoch == epochs):
+            extra = "".join(f"  {k} {v:.4f}" for k, v in (history.metrics[-1] if history.metrics else {}).items())
+            print(f"epoch {epoch:>4}  loss {history.loss[-1]:.4f}{extra}")
+    return history
