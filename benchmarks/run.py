@@ -10,31 +10,17 @@ import argparse
 import platform
 
 import torch
-import torch.nn.functional as F
 
-import lossbook
-
+from . import cases_classification, cases_ctc, cases_regression
 from .timing import Case, markdown_table, measure
 
 
-def regression_cases(numel: int) -> list[Case]:
-    def make():
-        gen = torch.Generator().manual_seed(0)
-        x = torch.randn(numel, generator=gen, requires_grad=True)
-        y = torch.randn(numel, generator=gen)
-        return x, y
-
-    size = f"{numel:,} elements"
-    return [
-        Case("regression", "mse", size, make, lossbook.mse_loss, F.mse_loss, 1.2),
-        Case("regression", "l1", size, make, lossbook.l1_loss, F.l1_loss, 1.2),
-        Case("regression", "huber", size, make, lossbook.huber_loss, F.huber_loss, 1.2),
-        Case("regression", "smooth_l1", size, make, lossbook.smooth_l1_loss, F.smooth_l1_loss, 1.2),
-    ]
-
-
 def all_cases(quick: bool) -> list[Case]:
-    return regression_cases(4096 if quick else 4 * 1024 * 1024)
+    return [
+        *cases_regression.cases(quick),
+        *cases_classification.cases(quick),
+        *cases_ctc.cases(quick),
+    ]
 
 
 def main(argv=None) -> str:

@@ -5,8 +5,17 @@ plain PyTorch, as a function (``lossbook.mse_loss``) and an ``nn.Module``
 (``lossbook.MSELoss``), and checked against an independent reference.
 """
 
+from . import classification, ctc, metric, regression
 from ._version import __version__
+from .classification import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
+from .metric import *  # noqa: F401,F403
 from .regression import *  # noqa: F401,F403
-from .regression import __all__ as _regression_all
 
-__all__ = ["__version__", *_regression_all]
+__all__ = [
+    "__version__",
+    *regression.__all__,
+    *classification.__all__,
+    *metric.__all__,
+    *ctc.__all__,
+]

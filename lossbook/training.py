@@ -37,7 +37,7 @@ def fit(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     optimizer: torch.optim.Optimizer,
     inputs: torch.Tensor,
-    targets: torch.Tensor,
+    targets: torch.Tensor | tuple[torch.Tensor, ...],
     *,
     epochs: int,
     batch_size: int | None = None,
@@ -51,7 +51,8 @@ def fit(
         model: maps a batch of inputs to predictions.
         loss_fn: ``loss_fn(predictions, targets)`` returns a scalar.
         optimizer: over ``model``'s parameters.
-        inputs, targets: the whole training set, first dimension the sample.
+        inputs, targets: the whole training set, first dimension the sample; ``targets``
+            may be a tuple of tensors (labels and lengths, say), batched together.
         epochs: passes over the data.
         batch_size: samples per step; ``None`` uses the whole set (full-batch descent).
         generator: shuffles the batches; seeded for reproducible runs.
@@ -63,10 +64,12 @@ def fit(
         The :class:`History` of the run.
     """
     n = inputs.shape[0]
-    if targets.shape[0] != n:
-        raise ValueError(
-            f"inputs and targets must have the same number of samples; got {n} and {targets.shape[0]}"
-        )
+    target_parts = targets if isinstance(targets, tuple) else (targets,)
+    for part in target_parts:
+        if part.shape[0] != n:
+            raise ValueError(
+                f"inputs and targets must have the same number of samples; got {n} and {part.shape[0]}"
+            )
     batch_size = n if batch_size is None else batch_size
     history = History()
     for epoch in range(1, epochs + 1):
@@ -76,7 +79,10 @@ def fit(
         for start in range(0, n, batch_size):
             index = order[start : start + batch_size]
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(inputs[index]), targets[index])
+            batch_targets = tuple(part[index] for part in target_parts)
+            if not isinstance(targets, tuple):
+                batch_targets = batch_targets[0]
+            loss = loss_fn(model(inputs[index]), batch_targets)
             loss.backward()
             optimizer.step()
             total += loss.item() * len(index)

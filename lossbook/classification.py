@@ -1,0 +1,3 @@
+"""lossbook.classification: work in progress (see the open issue)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""lossbook.metric: work in progress (see the open issue)."""
+
+__all__: list[str] = []
