@@ -8,7 +8,7 @@ fails at the line that made it, with a ``ValueError`` (wrong value or shape) or 
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import torch
 
@@ -166,3 +166,112 @@ def reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
     if reduction == "none":
         return loss
     return reduce(loss, check_reduction(reduction))
+
+
+# ---------------------------------------------------------------------------
+# Checks of metric-learning inputs (embeddings, class labels, options)
+# ---------------------------------------------------------------------------
+
+
+def check_matrix(name: str, value, *, columns: int | None = None) -> torch.Tensor:
+    """Check that ``value`` is a 2-D floating tensor (a batch of row vectors).
+
+    ``columns`` additionally fixes the size of the second dimension (the feature size).
+    """
+    check_tensor(name, value)
+    if value.dim() != 2:
+        raise ValueError(
+            f"{name} must be a 2-D tensor (batch, features); got {value.dim()}-D shape {tuple(value.shape)}"
+        )
+    if columns is not None and value.shape[1] != columns:
+        raise ValueError(f"{name} must have {columns} columns (features); got shape {tuple(value.shape)}")
+    return value
+
+
+def check_labels(name: str, labels, batch_size: int, num_classes: int | None = None) -> torch.Tensor:
+    """Check class labels: a 1-D integer tensor of ``batch_size`` entries, each in [0, num_classes)."""
+    check_integer_tensor(name, labels)
+    if labels.dim() != 1 or labels.shape[0] != batch_size:
+        raise ValueError(
+            f"{name} must be a 1-D tensor with one label per sample ({batch_size}); got shape {tuple(labels.shape)}"
+        )
+    if num_classes is not None and labels.numel() > 0:
+        lowest, highest = int(labels.min()), int(labels.max())
+        if lowest < 0 or highest >= num_classes:
+            bad = lowest if lowest < 0 else highest
+            raise ValueError(f"{name} must lie in [0, {num_classes}) (num_classes = {num_classes}); got {bad}")
+    return labels
+
+
+def check_binary(name: str, tensor: torch.Tensor) -> None:
+    """Check that every element of ``tensor`` is 0 or 1 (bool, integer or floating dtype)."""
+    if tensor.dtype == torch.bool or tensor.numel() == 0:
+        return
+    bad = (tensor != 0) & (tensor != 1)
+    if bool(bad.any()):
+        value = tensor[bad].flatten()[0].item()
+        raise ValueError(f"{name} must contain only 0 and 1; got an element equal to {value!r}")
+
+
+def check_choice(name: str, value, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of the strings ``choices``, else raise ``ValueError``."""
+    if not isinstance(value, str) or value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {valid}; got {value!r}")
+    return value
+
+
+def check_positive_integer(name: str, value) -> int:
+    """Check that ``value`` is an integer >= 1 (a Python int, not a bool or a float)."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ValueError(f"{name} must be a positive integer; got {type(value).__name__} {value!r}")
+    value = int(value)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return value
+
+
+def check_class_indices(
+    name: str, target: torch.Tensor, num_classes: int, ignore_index: int | None = None
+) -> None:
+    """Check that every class index lies in ``[0, num_classes)`` or equals ``ignore_index``.
+
+    One vectorized pass, done before any indexing, so a bad label fails with a
+    ``ValueError`` naming the value (on CUDA too, instead of a device-side assert).
+    """
+    if target.numel() == 0:
+        return
+    valid = (target >= 0) & (target < num_classes)
+    if ignore_index is not None:
+        valid |= target == ignore_index
+    if not bool(valid.all()):
+        bad = target[~valid].flatten()[0].item()
+        also = f" or equal ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise ValueError(
+            f"{name} must hold class indices in [0, {num_classes}){also}; got a class index equal to {bad}"
+        )
+
+
+def check_allowed_values(name: str, tensor: torch.Tensor, allowed: tuple[float, ...]) -> None:
+    """Check that every element of ``tensor`` is one of ``allowed`` (labels such as -1 / +1)."""
+    if tensor.numel() == 0:
+        return
+    ok = torch.zeros(tensor.shape, dtype=torch.bool, device=tensor.device)
+    for value in allowed:
+        ok |= tensor == value
+    if not bool(ok.all()):
+        bad = tensor[~ok].flatten()[0].item()
+        valid = ", ".join(f"{v:g}" for v in allowed)
+        raise ValueError(f"{name} must have every element in {{{valid}}}; got an element equal to {bad!r}")
+
+
+def check_broadcastable(name: str, tensor: torch.Tensor, name_to: str, shape: torch.Size) -> None:
+    """Check that ``tensor`` broadcasts to ``shape`` without changing it (per-element weights)."""
+    try:
+        result = torch.broadcast_shapes(tensor.shape, shape)
+    except RuntimeError:
+        result = None
+    if result != shape:
+        raise ValueError(
+            f"{name} must broadcast to the shape of {name_to} {tuple(shape)}; got {name} {tuple(tensor.shape)}"
+        )
