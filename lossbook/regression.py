@@ -61,9 +61,9 @@ class _Pointwise:
     means one allocation per pass instead of one per elementwise operation, which is most
     of the cost of a loss at millions of elements.
 
-    ``value_`` returns ``(phi(d), spare)``: ``spare`` is None, or a fresh tensor ``e`` it
-    made on the way with phi'(e) == phi'(d), which the backward pass may overwrite with
-    the gradient instead of allocating one.
+    ``value_`` returns ``(phi(d), derivative)``: ``derivative`` is None, or phi'(d) in a
+    fresh tensor when computing phi(d) produced it anyway; the backward pass then scales it
+    in place into the gradient instead of allocating one.
     """
 
     def value_(self, d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -100,12 +100,18 @@ class _Huber(_Pointwise):
         self.factor = factor
 
     def value_(self, d):
-        c = d.clamp(-self.delta, self.delta)  # phi'(c) == phi'(d): c is the spare
+        c = d.clamp(-self.delta, self.delta)
         d.sub_(c, alpha=0.5).mul_(c)
-        return (d if self.factor == 1.0 else d.mul_(self.factor)), c
+        if self.factor != 1.0:
+            d.mul_(self.factor)
+            c.mul_(self.factor)
+        return d, c  # c (times factor) is phi'(d)
 
     def derivative_times_(self, d, scale):
-        return d.clamp_(-self.delta, self.delta).mul_(scale * self.factor)
+        d.clamp_(-self.delta, self.delta)
+        if self.factor != 1.0:
+            d.mul_(self.factor)  # the same operations, in the same order, as in value_
+        return d.mul_(scale)
 
 
 class _LogCosh(_Pointwise):
@@ -136,8 +142,8 @@ class _PointwiseLoss(torch.autograd.Function):
     """Forward: phi(input - target), reduced. Backward: phi'(input - target) times the gradient.
 
     The backward pass recomputes d from the saved inputs instead of keeping d alive between
-    the passes (one subtraction instead of a tensor of the input's size), unless phi left a
-    spare tensor to write the gradient into.
+    the passes (one subtraction instead of a tensor of the input's size), unless the forward
+    pass already produced phi'(d).
     """
 
     @staticmethod
@@ -145,10 +151,10 @@ class _PointwiseLoss(torch.autograd.Function):
         ctx.phi = phi
         ctx.reduction = reduction
         ctx.save_for_backward(input, target)
-        loss, spare = phi.value_(input - target)
-        # Kept on ctx, not saved: the first backward consumes it; a second one (retain_graph)
-        # recomputes from the inputs.
-        ctx.spare = spare if any(ctx.needs_input_grad[:2]) else None
+        loss, derivative = phi.value_(input - target)
+        # Kept on ctx, not saved: the first backward overwrites it with the gradient; a second
+        # one (retain_graph=True) recomputes it from the inputs.
+        ctx.derivative = derivative if any(ctx.needs_input_grad[:2]) else None
         if reduction == "none":
             return loss
         total = loss.sum()
@@ -159,10 +165,11 @@ class _PointwiseLoss(torch.autograd.Function):
     def backward(ctx, grad_output):
         input, target = ctx.saved_tensors
         scale = grad_output / input.numel() if ctx.reduction == "mean" else grad_output
-        buffer, ctx.spare = ctx.spare, None
-        if buffer is None:
-            buffer = input - target
-        grad = ctx.phi.derivative_times_(buffer, scale)
+        derivative, ctx.derivative = ctx.derivative, None
+        if derivative is not None:
+            grad = derivative.mul_(scale)
+        else:
+            grad = ctx.phi.derivative_times_(input - target, scale)
         grad_input = grad if ctx.needs_input_grad[0] else None
         grad_target = -grad if ctx.needs_input_grad[1] else None
         return grad_input, grad_target, None, None
