@@ -90,3 +90,74 @@ def show(fig) -> None:
         return
     if get_ipython() is not None:
         display({"image/png": buffer.getvalue()}, raw=True)
+
+
+def loss_surface(loss_at, x_range, y_range, num: int = 101):
+    """Evaluate a loss of two parameters on a ``num`` x ``num`` grid.
+
+    Args:
+        loss_at: ``loss_at(X, Y)`` takes two tensors of shape (num, num) (the grid's
+            coordinates, float64) and returns the loss at every grid point, shape (num, num).
+        x_range, y_range: ``(low, high)`` of each parameter.
+        num: grid points per axis.
+
+    Returns:
+        ``(X, Y, Z)``, three (num, num) tensors ready for ``ax.contour``.
+
+    Example:
+        >>> import torch
+        >>> X, Y, Z = loss_surface(lambda a, b: a**2 + b**2, (-1, 1), (-1, 1), num=3)
+        >>> Z
+        tensor([[2., 1., 2.],
+                [1., 0., 1.],
+                [2., 1., 2.]], dtype=torch.float64)
+    """
+    import torch
+
+    xs = torch.linspace(float(x_range[0]), float(x_range[1]), num, dtype=torch.float64)
+    ys = torch.linspace(float(y_range[0]), float(y_range[1]), num, dtype=torch.float64)
+    X, Y = torch.meshgrid(xs, ys, indexing="xy")
+    with torch.no_grad():
+        Z = loss_at(X, Y)
+    if Z.shape != X.shape:
+        raise ValueError(f"loss_at must return a tensor of shape {tuple(X.shape)}; got {tuple(Z.shape)}")
+    return X, Y, Z
+
+
+def plot_loss_contours(ax, loss_at, x_range, y_range, *, num: int = 101, levels: int = 20, log: bool = True):
+    """Draw the contour lines of a loss of two parameters on ``ax``.
+
+    The levels are spaced geometrically when ``log`` (a quadratic bowl then shows evenly
+    spaced rings near its minimum as well as far from it), linearly otherwise.
+
+    Args:
+        ax: a matplotlib Axes.
+        loss_at, x_range, y_range, num: as in :func:`loss_surface`.
+        levels: number of contour levels.
+        log: geometric (True) or linear (False) spacing of the levels.
+
+    Returns:
+        The matplotlib ``ContourSet``.
+    """
+    import numpy as np
+
+    X, Y, Z = loss_surface(loss_at, x_range, y_range, num)
+    z = Z.numpy()
+    low, high = float(z.min()), float(z.max())
+    if log and low > 0:
+        values = np.geomspace(low * 1.05, high, levels)
+    else:
+        values = np.linspace(low, high, levels + 2)[1:-1]
+    return ax.contour(X.numpy(), Y.numpy(), z, levels=values, cmap="viridis", linewidths=0.8)
+
+
+def plot_path(ax, path, *, label: str, color: str, marker: str = "o") -> None:
+    """Draw an optimizer's path through parameter space: a sequence of ``(x, y)`` points.
+
+    The start is marked with a square and the end with a star, so the direction is visible.
+    """
+    xs = [float(p[0]) for p in path]
+    ys = [float(p[1]) for p in path]
+    ax.plot(xs, ys, marker=marker, markersize=3, linewidth=1.2, color=color, label=label)
+    ax.plot(xs[:1], ys[:1], marker="s", markersize=7, color=color, linestyle="none")
+    ax.plot(xs[-1:], ys[-1:], marker="*", markersize=12, color=color, linestyle="none")
