@@ -275,3 +275,49 @@ def check_broadcastable(name: str, tensor: torch.Tensor, name_to: str, shape: to
         raise ValueError(
             f"{name} must broadcast to the shape of {name_to} {tuple(shape)}; got {name} {tuple(tensor.shape)}"
         )
+
+
+def check_class_indices(
+    name: str, target: torch.Tensor, num_classes: int, ignore_index: int | None = None
+) -> None:
+    """Check that every class index lies in ``[0, num_classes)`` or equals ``ignore_index``.
+
+    One vectorized pass, done before any indexing, so a bad label fails with a
+    ``ValueError`` naming the value (on CUDA too, instead of a device-side assert).
+    """
+    if target.numel() == 0:
+        return
+    valid = (target >= 0) & (target < num_classes)
+    if ignore_index is not None:
+        valid |= target == ignore_index
+    if not bool(valid.all()):
+        bad = target[~valid].flatten()[0].item()
+        also = f" or equal ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise ValueError(
+            f"{name} must hold class indices in [0, {num_classes}){also}; got a class index equal to {bad}"
+        )
+
+
+def check_allowed_values(name: str, tensor: torch.Tensor, allowed: tuple[float, ...]) -> None:
+    """Check that every element of ``tensor`` is one of ``allowed`` (labels such as -1 / +1)."""
+    if tensor.numel() == 0:
+        return
+    ok = torch.zeros(tensor.shape, dtype=torch.bool, device=tensor.device)
+    for value in allowed:
+        ok |= tensor == value
+    if not bool(ok.all()):
+        bad = tensor[~ok].flatten()[0].item()
+        valid = ", ".join(f"{v:g}" for v in allowed)
+        raise ValueError(f"{name} must have every element in {{{valid}}}; got an element equal to {bad!r}")
+
+
+def check_broadcastable(name: str, tensor: torch.Tensor, name_to: str, shape: torch.Size) -> None:
+    """Check that ``tensor`` broadcasts to ``shape`` without changing it (per-element weights)."""
+    try:
+        result = torch.broadcast_shapes(tensor.shape, shape)
+    except RuntimeError:
+        result = None
+    if result != shape:
+        raise ValueError(
+            f"{name} must broadcast to the shape of {name_to} {tuple(shape)}; got {name} {tuple(tensor.shape)}"
+        )
