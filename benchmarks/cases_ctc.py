@@ -1,7 +1,42 @@
-"""Benchmark cases of lossbook.ctc (filled in by its issue)."""
+"""Benchmark cases of lossbook.ctc: forward + backward of the CTC loss against torch's native one.
+
+Both receive ``log_softmax`` of the same logits inside the timed graph (the gradient reaches
+the logits), mean reduction, every sample with all T frames and S labels.
+"""
+
+import torch
+import torch.nn.functional as F
+
+import lossbook
 
 from .timing import Case
 
+SIZES = [(50, 16, 28, 10), (150, 32, 40, 40), (400, 32, 80, 100)]
+QUICK_SIZES = [(12, 3, 6, 4)]
+
+
+def _make(T, N, C, S):
+    def make():
+        gen = torch.Generator().manual_seed(0)
+        logits = torch.randn(T, N, C, generator=gen, requires_grad=True)
+        targets = torch.randint(1, C, (N, S), generator=gen)
+        input_lengths = torch.full((N,), T, dtype=torch.int64)
+        target_lengths = torch.full((N,), S, dtype=torch.int64)
+        return logits, targets, input_lengths, target_lengths
+
+    return make
+
+
+def _ours(logits, targets, input_lengths, target_lengths):
+    return lossbook.ctc_loss(logits.log_softmax(2), targets, input_lengths, target_lengths)
+
+
+def _theirs(logits, targets, input_lengths, target_lengths):
+    return F.ctc_loss(logits.log_softmax(2), targets, input_lengths, target_lengths)
+
 
 def cases(quick: bool) -> list[Case]:
-    return []
+    return [
+        Case("ctc", "ctc", f"T={T} N={N} C={C} S={S}", _make(T, N, C, S), _ours, _theirs, 1.5)
+        for T, N, C, S in (QUICK_SIZES if quick else SIZES)
+    ]
