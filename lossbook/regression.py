@@ -47,6 +47,9 @@ __all__ = [
 # scikit-learn's mean_absolute_percentage_error divides by max(|y|, eps) with this eps.
 MAPE_EPS = float(torch.finfo(torch.float64).eps)
 
+# Elements per block where a loss needs a temporary: 1 MiB of float32, which stays in cache.
+_BLOCK = 1 << 18
+
 
 # ---------------------------------------------------------------------------
 # Pointwise losses phi(d): value and hand-written derivative, both in place
@@ -60,13 +63,9 @@ class _Pointwise:
     ``value_`` with phi(d), ``derivative_times_`` with phi'(d) * scale. Working in place
     means one allocation per pass instead of one per elementwise operation, which is most
     of the cost of a loss at millions of elements.
-
-    ``value_`` returns ``(phi(d), derivative)``: ``derivative`` is None, or phi'(d) in a
-    fresh tensor when computing phi(d) produced it anyway; the backward pass then scales it
-    in place into the gradient instead of allocating one.
     """
 
-    def value_(self, d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def value_(self, d: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
     def derivative_times_(self, d: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
@@ -76,7 +75,7 @@ class _Pointwise:
 class _Squared(_Pointwise):
     # phi(d) = d^2, phi'(d) = 2 d
     def value_(self, d):
-        return d.square_(), None
+        return d.square_()
 
     def derivative_times_(self, d, scale):
         return d.mul_(2 * scale)
@@ -85,7 +84,7 @@ class _Squared(_Pointwise):
 class _Absolute(_Pointwise):
     # phi(d) = |d|, phi'(d) = sign(d), taken as 0 at d = 0 as in torch
     def value_(self, d):
-        return d.abs_(), None
+        return d.abs_()
 
     def derivative_times_(self, d, scale):
         return d.sign_().mul_(scale)
@@ -100,18 +99,16 @@ class _Huber(_Pointwise):
         self.factor = factor
 
     def value_(self, d):
-        c = d.clamp(-self.delta, self.delta)
-        d.sub_(c, alpha=0.5).mul_(c)
-        if self.factor != 1.0:
-            d.mul_(self.factor)
-            c.mul_(self.factor)
-        return d, c  # c (times factor) is phi'(d)
+        # c needs a buffer of its own; taking d a block at a time keeps that buffer small
+        # (and in cache) instead of doubling the loss's memory.
+        blocks = d.view(-1).split(_BLOCK) if d.is_contiguous() else (d,)
+        for block in blocks:
+            c = block.clamp(-self.delta, self.delta)
+            block.sub_(c, alpha=0.5).mul_(c)
+        return d if self.factor == 1.0 else d.mul_(self.factor)
 
     def derivative_times_(self, d, scale):
-        d.clamp_(-self.delta, self.delta)
-        if self.factor != 1.0:
-            d.mul_(self.factor)  # the same operations, in the same order, as in value_
-        return d.mul_(scale)
+        return d.clamp_(-self.delta, self.delta).mul_(scale * self.factor)
 
 
 class _LogCosh(_Pointwise):
@@ -119,7 +116,7 @@ class _LogCosh(_Pointwise):
     # float32 beyond |d| = 89. phi'(d) = tanh(d).
     def value_(self, d):
         d.abs_()
-        return d.add_(torch.nn.functional.softplus(-2.0 * d)).sub_(math.log(2.0)), None
+        return d.add_(torch.nn.functional.softplus(-2.0 * d)).sub_(math.log(2.0))
 
     def derivative_times_(self, d, scale):
         return d.tanh_().mul_(scale)
@@ -132,7 +129,7 @@ class _Pinball(_Pointwise):
         self.q = q
 
     def value_(self, d):
-        return torch.maximum(d * (1.0 - self.q), d.mul_(-self.q), out=d), None
+        return torch.maximum(d * (1.0 - self.q), d.mul_(-self.q), out=d)
 
     def derivative_times_(self, d, scale):
         return torch.gt(d, 0, out=d).sub_(self.q).mul_(scale)
@@ -142,8 +139,7 @@ class _PointwiseLoss(torch.autograd.Function):
     """Forward: phi(input - target), reduced. Backward: phi'(input - target) times the gradient.
 
     The backward pass recomputes d from the saved inputs instead of keeping d alive between
-    the passes (one subtraction instead of a tensor of the input's size), unless the forward
-    pass already produced phi'(d).
+    the passes: one subtraction instead of a tensor of the input's size.
     """
 
     @staticmethod
@@ -151,10 +147,7 @@ class _PointwiseLoss(torch.autograd.Function):
         ctx.phi = phi
         ctx.reduction = reduction
         ctx.save_for_backward(input, target)
-        loss, derivative = phi.value_(input - target)
-        # Kept on ctx, not saved: the first backward overwrites it with the gradient; a second
-        # one (retain_graph=True) recomputes it from the inputs.
-        ctx.derivative = derivative if any(ctx.needs_input_grad[:2]) else None
+        loss = phi.value_(input - target)
         if reduction == "none":
             return loss
         total = loss.sum()
@@ -165,11 +158,7 @@ class _PointwiseLoss(torch.autograd.Function):
     def backward(ctx, grad_output):
         input, target = ctx.saved_tensors
         scale = grad_output / input.numel() if ctx.reduction == "mean" else grad_output
-        derivative, ctx.derivative = ctx.derivative, None
-        if derivative is not None:
-            grad = derivative.mul_(scale)
-        else:
-            grad = ctx.phi.derivative_times_(input - target, scale)
+        grad = ctx.phi.derivative_times_(input - target, scale)
         grad_input = grad if ctx.needs_input_grad[0] else None
         grad_target = -grad if ctx.needs_input_grad[1] else None
         return grad_input, grad_target, None, None

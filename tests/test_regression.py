@@ -64,6 +64,23 @@ def test_agrees_with_torch(ours, theirs, our_kw, their_kw, reduction, dtype, sha
     torch.testing.assert_close(y1.grad, y2.grad, **tolerances(dtype))
 
 
+@pytest.mark.parametrize("ours, theirs, our_kw, their_kw", TORCH_PAIRS, ids=PAIR_IDS)
+def test_non_contiguous_and_large_inputs_agree_with_torch(ours, theirs, our_kw, their_kw, generator):
+    # a transposed view (non-contiguous), and more elements than one internal block
+    for x, y in [
+        (torch.randn(40, 30, generator=generator).t(), torch.randn(30, 40, generator=generator)),
+        (torch.randn(300_001, generator=generator) * 3, torch.randn(300_001, generator=generator)),
+    ]:
+        x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
+        for reduction in REDUCTIONS:
+            a = ours(x1, y, reduction=reduction, **our_kw)
+            b = theirs(x2, y, reduction=reduction, **their_kw)
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+            (ga,) = torch.autograd.grad(a.sum(), x1)
+            (gb,) = torch.autograd.grad(b.sum(), x2)
+            torch.testing.assert_close(ga, gb, rtol=1e-5, atol=1e-6)
+
+
 def test_values_at_the_band_edges_agree_with_torch():
     # |d| exactly at delta / beta, and exactly 0: where the piecewise definitions switch.
     x = torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0, 0.5], dtype=torch.float64, requires_grad=True)
