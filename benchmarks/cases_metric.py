@@ -1,0 +1,28 @@
+"""Benchmark cases of lossbook.metric that have a torch built-in: the triplet margin loss."""
+
+import torch
+import torch.nn.functional as F
+
+import lossbook
+
+from .timing import Case
+
+
+def cases(quick: bool) -> list[Case]:
+    batch, dim = (32, 16) if quick else (4096, 512)
+
+    def make():
+        gen = torch.Generator().manual_seed(0)
+        return tuple(torch.randn(batch, dim, generator=gen, requires_grad=True) for _ in range(3))
+
+    return [
+        Case(
+            "metric",
+            "triplet_margin_loss",
+            f"{batch:,} x {dim}",
+            make,
+            lossbook.triplet_margin_loss,
+            F.triplet_margin_loss,
+            1.2,
+        )
+    ]
