@@ -151,6 +151,8 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
     if unbatched:
         log_probs = log_probs.unsqueeze(1)
     T, N, C = log_probs.shape
+    if log_probs.numel() == 0:
+        raise ValueError(f"log_probs must not be empty (as in torch); got shape {tuple(log_probs.shape)}")
     if isinstance(blank, bool) or not isinstance(blank, int):
         raise TypeError(f"blank must be an int; got {blank!r}")
     if not 0 <= blank < C:
