@@ -224,6 +224,9 @@ def mae_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
     Returns:
         The loss in ``input``'s dtype. Agrees with ``torch.nn.functional.l1_loss``.
 
+    Reference: R. Koenker and G. Bassett, "Regression Quantiles", Econometrica, 1978
+    (least absolute deviations, median regression, is their q = 0.5 case).
+
     Example:
         >>> import torch, lossbook
         >>> lossbook.mae_loss(torch.tensor([2.5, 0.0, 2.0, 8.0]), torch.tensor([3.0, -0.5, 2.0, 7.0]))
@@ -320,6 +323,9 @@ def msle_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean"
         The loss in ``input``'s dtype. ``"mean"`` agrees with scikit-learn's
         ``mean_squared_log_error``.
 
+    Reference: no single originating paper; scikit-learn's ``mean_squared_log_error`` is the
+    reference implementation matched here.
+
     Example:
         >>> import torch, lossbook
         >>> lossbook.msle_loss(torch.tensor([2.5, 5.0, 4.0, 8.0]), torch.tensor([3.0, 5.0, 2.5, 7.0]))
@@ -348,6 +354,9 @@ def mape_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean"
         The loss in ``input``'s dtype. ``"mean"`` agrees with scikit-learn's
         ``mean_absolute_percentage_error``.
 
+    Reference: R. J. Hyndman and A. B. Koehler, "Another look at measures of forecast
+    accuracy", International Journal of Forecasting, 2006 (MAPE and its pitfalls).
+
     Example:
         >>> import torch, lossbook
         >>> lossbook.mape_loss(torch.tensor([90.0, 210.0]), torch.tensor([100.0, 200.0]))
@@ -375,10 +384,13 @@ def log_cosh_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "m
     Returns:
         The loss in ``input``'s dtype.
 
+    Reference: no single originating paper; a smooth approximation of the absolute error
+    used in robust regression. The stable form is an identity of ``cosh``.
+
     Example:
         >>> import torch, lossbook
         >>> lossbook.log_cosh_loss(torch.tensor([0.0, 1e4]), torch.tensor([0.0, 0.0]), reduction="none")
-        tensor([0.0000, 9999.3066])
+        tensor([   0.0000, 9999.3066])
     """
     input, target, dtype = _prepared(input, target, reduction)
     return _pointwise_loss(input, target, _LogCosh(), reduction).to(dtype)
