@@ -178,7 +178,8 @@ class _CrossEntropyIndex(torch.autograd.Function):
         logp = torch.log_softmax(input, 1)
         safe, w, ignored = _row_weights(target, weight, ignore_index, input.dtype)
         picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1)
-        loss = picked.neg_() if w is None else picked.mul_(w).neg_()
+        # 0 - x rather than -x: a perfect prediction has loss +0, not -0
+        loss = torch.rsub(picked if w is None else picked.mul_(w), 0.0)
         if smoothing > 0.0:
             smooth = logp.sum(1) if weight is None else torch.mv(logp, weight)
             smooth.neg_()
