@@ -1,19 +1,30 @@
-"""Sphinx extension of the lossbook book: a link to each chapter's twin in the other language.
+"""Sphinx extension of the lossbook book.
 
-Every page under ``book/zh/`` gets, at its top, a link to the same page under ``book/en/``
-and the other way round; a chapter without a twin is a build warning.
+- A link to each chapter's twin in the other language, at the top of the page: every page
+  under ``book/zh/`` links to the same page under ``book/en/`` and the other way round; a
+  chapter without a twin is a build warning.
+- Search in both languages from one index: Chinese text is segmented by jieba (as Sphinx's
+  own Chinese search does) and also indexed as overlapping two-character pieces, and the
+  search box splits a Chinese query the same way, so a query such as 交叉熵 or 焦点损失
+  finds its pages even where jieba's dictionary lacks the word. Latin words are stemmed as
+  English, so "cross-entropy" finds the English pages.
+- Each script once per page (Jupyter Book 1 adds sphinx-thebe's configuration script twice,
+  which the browser reports as a redeclaration error).
 """
 
 from __future__ import annotations
 
 import re
 
+from sphinx.search import languages
+from sphinx.search.zh import SearchChinese
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
 EDITION = re.compile(r"^book/(zh|en)/(.+)$")
 LABELS = {"zh": "中文版", "en": "English edition"}
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 
 
 def twin_of(pagename: str) -> tuple[str, str] | None:
@@ -24,6 +35,36 @@ def twin_of(pagename: str) -> tuple[str, str] | None:
     lang, rest = match.groups()
     other = "en" if lang == "zh" else "zh"
     return f"book/{other}/{rest}", other
+
+
+def cjk_bigrams(text: str) -> list[str]:
+    """Overlapping two-character pieces of every run of CJK characters in ``text``."""
+    return [run[i : i + 2] for run in CJK_RUN.findall(text) for i in range(len(run) - 1)]
+
+
+class SearchChineseAndEnglish(SearchChinese):
+    """Sphinx's Chinese search (jieba, English stemming) plus CJK bigrams on both sides."""
+
+    js_splitter_code = r"""
+function splitQuery(query) {
+  const cjk = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/gu;
+  const terms = [];
+  for (const word of query.split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu)) {
+    if (!word) continue;
+    const runs = word.match(cjk) || [];
+    for (const run of runs) {
+      if (run.length === 1) terms.push(run);
+      for (let i = 0; i + 2 <= run.length; i++) terms.push(run.slice(i, i + 2));
+    }
+    const rest = word.replace(cjk, " ").trim();
+    for (const latin of rest.split(/\s+/)) if (latin) terms.push(latin);
+  }
+  return terms;
+}
+"""
+
+    def split(self, input: str) -> list[str]:
+        return super().split(input) + cjk_bigrams(input)
 
 
 def add_twin_link(app, pagename, templatename, context, doctree):
@@ -42,6 +83,23 @@ def add_twin_link(app, pagename, templatename, context, doctree):
     context["body"] = link + context["body"]
 
 
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        # An inline script comes once with filename None and once with "": same script.
+        attributes = getattr(script, "attributes", {}) or {}
+        key = (getattr(script, "filename", None) or "", repr(sorted(attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app):
+    languages["zh"] = SearchChineseAndEnglish
     app.connect("html-page-context", add_twin_link)
+    app.connect("html-page-context", drop_duplicate_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
