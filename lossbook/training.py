@@ -110,7 +110,7 @@ class Progress:
     """A one-line progress display that erases itself when closed.
 
     In a Jupyter kernel it is a display whose content is replaced at each update and
-    emptied by :meth:`close`: the stored notebook keeps an output with no data (which
+    emptied by ``close()``: the stored notebook keeps an output with no data (which
     neither nbval nor the book renders), never a bar or a timing. In a terminal it
     rewrites one line of stderr and blanks it at the end. It shows no times, so
     re-runs produce identical outputs.
