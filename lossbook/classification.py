@@ -24,6 +24,7 @@ from .validation import (
     check_allowed_values,
     check_broadcastable,
     check_class_indices,
+    check_in_interval,
     check_integer_tensor,
     check_number,
     check_pair,
@@ -388,8 +389,8 @@ def binary_cross_entropy(
     input, target = check_pair(input, target)
     check_reduction(reduction)
     weight = _check_elementwise_weight("weight", weight, input)
-    check_values("input", input, low=0.0, high=1.0)
-    check_values("target", target, low=0.0, high=1.0)
+    check_in_interval("input", input, 0.0, 1.0)
+    check_in_interval("target", target, 0.0, 1.0)
     dtype = input.dtype
     work = compute_dtype(dtype)
     if weight is not None and weight.requires_grad:
@@ -508,7 +509,7 @@ def binary_cross_entropy_with_logits(
     check_reduction(reduction)
     weight = _check_elementwise_weight("weight", weight, input)
     pos_weight = _check_elementwise_weight("pos_weight", pos_weight, input)
-    check_values("target", target, low=0.0, high=1.0)
+    check_in_interval("target", target, 0.0, 1.0)
     dtype = input.dtype
     work = compute_dtype(dtype)
     x, y = input.to(work), target.to(work)
@@ -579,7 +580,7 @@ def cross_entropy(
     rows = rows.to(work)
     w = None if weight is None else weight.to(work)
     if is_prob:
-        check_values("target", target_rows, low=0.0, high=1.0)
+        check_in_interval("target", target_rows, 0.0, 1.0)
         t = target_rows.to(work)
         if label_smoothing > 0.0:
             t = t * (1.0 - label_smoothing) + label_smoothing / num_classes
@@ -810,7 +811,7 @@ def sigmoid_focal_loss(
     check_reduction(reduction)
     alpha = check_number("alpha", alpha, high=1.0)
     gamma = check_number("gamma", gamma, low=0.0)
-    check_values("target", target, low=0.0, high=1.0)
+    check_in_interval("target", target, 0.0, 1.0)
     dtype = input.dtype
     work = compute_dtype(dtype)
     x, y = input.to(work), target.to(work)
@@ -925,7 +926,7 @@ def kl_div(
     if log_target:
         check_values("target", target, high=0.0)
     else:
-        check_values("target", target, low=0.0, high=1.0)
+        check_in_interval("target", target, 0.0, 1.0)
     dtype = input.dtype
     work = compute_dtype(dtype)
     x, t = input.to(work), target.to(work)
