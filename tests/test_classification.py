@@ -811,3 +811,32 @@ def test_all_combinations_run_on_empty_batches():
             assert a.shape == b.shape
             assert torch.allclose(a, b, equal_nan=True)
 
+
+
+# --- helpers this module added to the shared modules ----------------------------------------------
+
+
+def test_check_in_interval_reports_the_offending_value_and_nan():
+    from lossbook.validation import check_in_interval
+
+    check_in_interval("target", torch.tensor([0.0, 0.5, 1.0]), 0.0, 1.0)
+    check_in_interval("target", torch.zeros(0), 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"target must have every element in \[0, 1\]; got an element equal to -0.5"):
+        check_in_interval("target", torch.tensor([0.2, -0.5, 0.9]), 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"got an element equal to 3.0"):
+        check_in_interval("target", torch.tensor([0.2, 3.0]), 0.0, 1.0)
+    with pytest.raises(ValueError, match="target must not contain NaN"):
+        check_in_interval("target", torch.tensor([0.2, float("nan")]), 0.0, 1.0)
+
+
+def test_fit_progress_in_a_terminal_leaves_a_blank_line_only(capsys):
+    from lossbook import training
+
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.randn(8, 2)
+    history = training.fit(model, lossbook.binary_cross_entropy_with_logits, optimizer, x, torch.rand(8, 1), epochs=3, progress=True)
+    captured = capsys.readouterr()
+    assert len(history.loss) == 3 and captured.out == ""
+    assert "epoch 3/3" in captured.err and captured.err.endswith("\r")
+    assert captured.err.rsplit("\r", 2)[-2].strip() == ""  # the last write blanks the line
