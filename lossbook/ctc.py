@@ -484,7 +484,7 @@ def ctc_loss_bruteforce(log_probs: torch.Tensor, target, blank: int = 0) -> torc
         blank: index of the blank. Default: 0.
 
     Returns:
-        A 0-d tensor: the loss (``inf`` when no path collapses to ``target``).
+        The loss as a 0-d tensor, ``inf`` when no path collapses to ``target``.
 
     Raises:
         ValueError: above ``MAX_BRUTEFORCE_PATHS`` = 2**20 (about a million) paths.
@@ -538,7 +538,7 @@ def ctc_log_alpha_beta(log_probs: torch.Tensor, target, blank: int = 0) -> tuple
         blank: index of the blank. Default: 0.
 
     Returns:
-        ``(log_alpha, log_beta)``, each (T, 2 |l| + 1).
+        ``(log_alpha, log_beta)``, each of shape (T, 2 S + 1) for a target of S labels.
 
     Example:
         >>> log_probs = torch.randn(4, 3).log_softmax(1)
