@@ -600,16 +600,17 @@ def test_half_precision_inputs_are_computed_in_float32(dtype):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda y: lossbook.cross_entropy(torch.randn(4, 3), y),
-        lambda y: lossbook.nll_loss(torch.randn(4, 3), y),
-        lambda y: lossbook.softmax_focal_loss(torch.randn(4, 3), y),
-        lambda y: lossbook.multi_margin_loss(torch.randn(4, 3), y),
+        lambda y: lossbook.cross_entropy(torch.randn(4, 3, device=y.device), y),
+        lambda y: lossbook.nll_loss(torch.randn(4, 3, device=y.device), y),
+        lambda y: lossbook.softmax_focal_loss(torch.randn(4, 3, device=y.device), y),
+        lambda y: lossbook.multi_margin_loss(torch.randn(4, 3, device=y.device), y),
     ],
     ids=["cross_entropy", "nll_loss", "softmax_focal_loss", "multi_margin_loss"],
 )
 @pytest.mark.parametrize("bad", [3, -1, 7])
 def test_class_index_out_of_range_is_a_value_error_naming_it(call, bad, device):
-    y = torch.tensor([0, 1, bad, 2])
+    # on CUDA too: the check runs before any indexing, so there is no device-side assert
+    y = torch.tensor([0, 1, bad, 2], device=device)
     with pytest.raises(ValueError, match=rf"class index equal to {bad}\b"):
         call(y)
 
