@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics
 
 import lossbook
@@ -841,3 +843,24 @@ def test_fit_progress_in_a_terminal_leaves_a_blank_line_only(capsys):
     assert len(history.loss) == 3 and captured.out == ""
     assert "epoch 3/3" in captured.err and captured.err.endswith("\r")
     assert captured.err.rsplit("\r", 2)[-2].strip() == ""  # the last write blanks the line
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 6),
+    c=st.integers(1, 5),
+    extra=st.lists(st.integers(1, 3), max_size=2),
+    smoothing=st.sampled_from([0.0, 0.1, 1.0]),
+    reduction=st.sampled_from(REDUCTIONS),
+    weighted=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_cross_entropy_agrees_with_torch_on_random_shapes(n, c, extra, smoothing, reduction, weighted, seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, c, *extra, generator=g, dtype=torch.float64) * 3
+    y = torch.randint(0, c, (n, *extra), generator=g)
+    if y.numel():
+        y.view(-1)[0] = -100
+    w = torch.rand(c, generator=g, dtype=torch.float64) + 0.1 if weighted else None
+    kw = dict(weight=w, reduction=reduction, label_smoothing=smoothing)
+    compare(lambda a: lossbook.cross_entropy(a, y, **kw), lambda a: F.cross_entropy(a, y, **kw), [x], torch.float64, g)
