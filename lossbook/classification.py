@@ -284,6 +284,9 @@ def zero_one_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "m
         ``"mean"`` agrees with scikit-learn's ``zero_one_loss``, ``"sum"`` with its
         ``normalize=False``.
 
+    Reference: V. N. Vapnik, *The Nature of Statistical Learning Theory*, Springer, 1995
+    (the 0-1 loss and empirical risk); scikit-learn's ``zero_one_loss`` is matched here.
+
     Example:
         >>> import torch, lossbook
         >>> scores = torch.tensor([[2.0, 1.0], [0.3, 0.9], [0.8, 0.1]])
@@ -500,6 +503,10 @@ def binary_cross_entropy_with_logits(
         The loss in ``input``'s dtype. Agrees with
         ``torch.nn.functional.binary_cross_entropy_with_logits``.
 
+    Reference: D. R. Cox, "The Regression Analysis of Binary Sequences", Journal of the
+    Royal Statistical Society B, 1958 (the logistic log-likelihood); matches
+    ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
     Example:
         >>> import torch, lossbook
         >>> lossbook.binary_cross_entropy_with_logits(torch.tensor([1e4, -1e4, 0.0]), torch.tensor([1.0, 1.0, 0.0]), reduction="none")
@@ -626,6 +633,9 @@ def nll_loss(
     Returns:
         The loss in ``input``'s dtype. Agrees with ``torch.nn.functional.nll_loss``.
 
+    Reference: R. A. Fisher, "On the Mathematical Foundations of Theoretical Statistics",
+    1922 (maximum likelihood); matches ``torch.nn.functional.nll_loss``.
+
     Example:
         >>> import torch, lossbook
         >>> logp = torch.log_softmax(torch.tensor([[0.1, 0.2, 0.7], [0.3, 0.5, 0.2]]), dim=1)
@@ -725,6 +735,9 @@ def multi_margin_loss(
 
     Returns:
         The loss in ``input``'s dtype. Agrees with ``torch.nn.functional.multi_margin_loss``.
+
+    Reference: J. Weston and C. Watkins, "Support Vector Machines for Multi-Class Pattern
+    Recognition", ESANN 1999; matches ``torch.nn.functional.multi_margin_loss``.
 
     Example:
         >>> import torch, lossbook
