@@ -114,7 +114,9 @@ def ctc_collapse(path, blank=0):
 def _as_length_tensor(name: str, value, device) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         check_integer_tensor(name, value)
-        return value.to(device=device, dtype=torch.int64)
+        if value.dtype != torch.int64 or value.device != torch.device(device):
+            value = value.to(device=device, dtype=torch.int64)
+        return value
     if isinstance(value, bool):
         raise TypeError(f"{name} must be an integer tensor, an int or a sequence of ints; got a bool")
     if isinstance(value, int):
@@ -138,7 +140,7 @@ def _check_lengths(name: str, lengths: torch.Tensor, high: int, high_what: str) 
 def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
     """Validate the arguments of ctc_loss and bring them to the batched, padded form.
 
-    Returns ``(log_probs (T, N, C), targets (N, S) int64 with the blank past each length,
+    Returns ``(log_probs (T, N, C), targets (N, S) int64 with a valid label past each length,
     input_lengths (N,), target_lengths (N,), unbatched)``.
     """
     check_tensor("log_probs", log_probs)
@@ -199,20 +201,29 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
             f"targets must be padded (N, S) or concatenated 1-D; got shape {tuple(targets.shape)}"
         )
     S = targets.shape[1]
-    # Only the first target_lengths[n] entries of row n are labels; the rest is padding.
-    inside = torch.arange(S, device=device) < target_lengths.unsqueeze(1)
-    targets = torch.where(inside, targets.to(torch.int64), blank)
+    if targets.dtype != torch.int64:
+        targets = targets.to(torch.int64)
     if S > 0:
-        bad = inside & ((targets < 0) | (targets >= C) | (targets == blank))
-        if bool(bad.any()):
-            n, i = (int(v) for v in bad.nonzero()[0])
-            value = int(targets[n, i])
-            what = f"the blank ({blank})" if value == blank else f"{value}, outside [0, C) = [0, {C})"
-            raise ValueError(
-                f"targets must hold labels in [0, C) = [0, {C}) other than the blank ({blank}); "
-                f"batch element {n}, position {i} is {what}"
-            )
+        # Only the first target_lengths[n] entries of row n are labels; the rest is padding,
+        # replaced by a valid label so that every entry can index log_probs.
+        inside = torch.arange(S, device=device) < target_lengths.unsqueeze(1)
+        filler = (blank + 1) % C
+        targets = torch.where(inside, targets, filler)
+        low, high = (int(v) for v in torch.aminmax(targets))
+        if low < 0 or high >= C or C == 1 or bool((targets == blank).any()):
+            _raise_bad_label(targets, inside, C, blank)
     return log_probs, targets, input_lengths, target_lengths, unbatched
+
+
+def _raise_bad_label(targets, inside, C, blank):
+    bad = inside & ((targets < 0) | (targets >= C) | (targets == blank))
+    n, i = (int(v) for v in bad.nonzero()[0])
+    value = int(targets[n, i])
+    what = f"the blank ({blank})" if value == blank else f"{value}, outside [0, C) = [0, {C})"
+    raise ValueError(
+        f"targets must hold labels in [0, C) = [0, {C}) other than the blank ({blank}); "
+        f"batch element {n}, position {i} is {what}"
+    )
 
 
 def _pad_concatenated(targets: torch.Tensor, target_lengths: torch.Tensor) -> torch.Tensor:
@@ -262,99 +273,126 @@ def _skip_penalty(targets, L, dtype):
     return pen
 
 
-def _log_alpha(pen, emit):
-    """The log-alpha buffer A (T + 2, N, L + 2) of the layout above: one loop over time.
+def _log_alpha_(pen, A):
+    """Run the recursion in place: A (T + 2, N, L + 2) holds the emissions, and then the log-alphas.
 
-    ``pen`` (N, L + 2) and ``emit`` (T + 1, N, L + 2) are -inf in the two padding columns.
-    Each row of A is processed as one flat vector: the neighbours s - 1 and s - 2 of a
-    position are then the flat vector shifted by one and two, every operation runs on a
-    contiguous 1-D slice (several times faster than on 2-D strided views at small sizes), and
-    the padding columns, which receive the tail of the previous sample, are reset to -inf by
-    their -inf emission.
+    On entry, row r >= 1 holds the log-emissions of row r (-inf in the two padding columns)
+    and row 0 the virtual start; ``pen`` (N, L + 2) is padded the same way. Each row is
+    processed as one flat vector: the neighbours s - 1 and s - 2 of a position are then the
+    flat vector shifted by one and two, every operation runs on a contiguous 1-D slice
+    (several times faster than on 2-D strided views at small sizes), and the padding
+    columns, which receive the tail of the previous sample, stay -inf through their -inf
+    emission. Keeping the emissions in A saves a buffer of A's size.
     """
-    T1, N, Lp2 = emit.shape
-    A = torch.full((T1 + 1, N, Lp2), -math.inf, dtype=emit.dtype, device=emit.device)
-    A[0, :, 1] = 0.0
-    flat = A.view(T1 + 1, N * Lp2)
+    T2, N, Lp2 = A.shape
+    flat = A.view(T2, N * Lp2)
     stay, step, jump = flat[:, 2:].unbind(0), flat[:, 1:-1].unbind(0), flat[:, :-2].unbind(0)
-    gain = emit.view(T1, N * Lp2)[:, 2:].unbind(0)
     pen = pen.reshape(-1)[2:]
-    skip = torch.empty_like(pen)
-    for r in range(1, T1 + 1):
-        cur = stay[r]
-        torch.logaddexp(stay[r - 1], step[r - 1], out=cur)  # stay at s, or step from s - 1
+    total, skip = torch.empty_like(pen), torch.empty_like(pen)
+    for r in range(1, T2):
+        torch.logaddexp(stay[r - 1], step[r - 1], out=total)  # stay at s, or step from s - 1
         torch.add(jump[r - 1], pen, out=skip)  # jump from s - 2, where allowed
-        torch.logaddexp(cur, skip, out=cur)
-        cur.add_(gain[r - 1])
+        torch.logaddexp(total, skip, out=total)
+        stay[r].add_(total)  # times the emission already there
     return A
 
 
 class _CTCFunction(torch.autograd.Function):
-    """Per-sample -log p(l | x), with the hand-written backward pass described above."""
+    """The reduced CTC loss, with the hand-written backward pass described above."""
 
     @staticmethod
-    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank):
+    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity):
         T, N, C = log_probs.shape
         S = targets.shape[1]
         L = 2 * S + 1
         device, dtype = log_probs.device, log_probs.dtype
         with_beta = ctx.needs_input_grad[0]
+        rows = 2 * N if with_beta else N
         ext = torch.full((N, L), blank, dtype=torch.int64, device=device)
         ext[:, 1::2] = targets
         ext_len = 2 * target_lengths + 1
         position = torch.arange(L, device=device)
         frame = torch.arange(T, device=device).unsqueeze(1)
-        # Emissions log y^t_{l'_s}: (T + 1, N, L), absorbing past each sample's lengths.
+        # A holds the log-emissions log y^t_{l'_s} first, then the recursion overwrites them
+        # with the log-alphas. Frames past a sample's input length get the absorbing emission.
+        # Positions past a sample's extended label keep real emissions: they are reached only
+        # from the label's end, never lead back, and the backward pass reads them as -inf.
+        A = torch.full((T + 2, rows, L + 2), -math.inf, dtype=dtype, device=device)
+        A[0, :, 1] = 0.0
+        absorbing = torch.full((N, L), -math.inf, dtype=dtype, device=device)
+        absorbing.scatter_(1, (ext_len - 1).unsqueeze(1), 0.0)
+        A[T + 1].view(rows // N, N, L + 2)[:, :, 2:] = absorbing
+        live = (frame < input_lengths).unsqueeze(2)  # (T, N, 1)
         emit_fwd = log_probs.gather(2, ext.unsqueeze(0).expand(T, N, L))
-        pen = _skip_penalty(targets, L, dtype)
-        live = (frame < input_lengths).unsqueeze(2) & (position < ext_len.unsqueeze(1))
-        absorbing = torch.where(position == (ext_len - 1).unsqueeze(1), 0.0, -math.inf).to(dtype)
+        torch.where(live, emit_fwd, absorbing, out=A[1 : T + 1, :N, 2:])
         if with_beta:
             # The reversed samples: frame t' = T_n - 1 - t, position s' = L_n - 1 - s.
             back_t = (input_lengths - 1 - frame).clamp_(min=0)  # (T, N)
             back_s = (ext_len.unsqueeze(1) - 1 - position).clamp_(min=0)  # (N, L)
-            emit_rev = emit_fwd.gather(0, back_t.unsqueeze(2).expand(T, N, L)).gather(2, back_s.expand(T, N, L))
             label = torch.arange(S, device=device)
             reversed_targets = targets.gather(1, (target_lengths.unsqueeze(1) - 1 - label).clamp_(min=0))
-            pen = torch.cat([pen, _skip_penalty(reversed_targets, L, dtype)])
-            live = torch.cat([live, live], 1)
-            absorbing = torch.cat([absorbing, absorbing])
-            emit = torch.full((T + 1, 2 * N, L + 2), -math.inf, dtype=dtype, device=device)
-            torch.where(live, torch.cat([emit_fwd, emit_rev], 1), absorbing, out=emit[:T, :, 2:])
+            pen = _skip_penalty(torch.cat([targets, reversed_targets]), L, dtype)
+            emit_rev = emit_fwd.gather(0, back_t.unsqueeze(2).expand(T, N, L))
+            del emit_fwd
+            torch.where(live, emit_rev.gather(2, back_s.expand(T, N, L)), absorbing, out=A[1 : T + 1, N:, 2:])
+            del emit_rev
         else:
-            emit = torch.full((T + 1, N, L + 2), -math.inf, dtype=dtype, device=device)
-            torch.where(live, emit_fwd, absorbing, out=emit[:T, :, 2:])
-        emit[T, :, 2:] = absorbing
-        A = _log_alpha(pen, emit)
-        end_col = ext_len + 1  # column of position L_n - 1 in the padded layout
-        log_p = A[-1, :N].gather(1, end_col.unsqueeze(1)).squeeze(1)
+            pen = _skip_penalty(targets, L, dtype)
+            del emit_fwd
+        _log_alpha_(pen, A)
+        log_p = A[-1, :N].gather(1, (ext_len + 1).unsqueeze(1)).squeeze(1)  # column of L_n - 1
+        nll = log_p.neg()
+        if zero_infinity:
+            nll.masked_fill_(torch.isinf(nll), 0.0)
+        if reduction == "mean":
+            # each loss divided by its target length, then averaged
+            weights = target_lengths.clamp(min=1).to(dtype).mul_(N).reciprocal_()
+            loss = torch.dot(nll, weights) if N > 0 else nll.sum().div(0)
+        elif reduction == "sum":
+            weights = None
+            loss = nll.sum()
+        else:
+            weights = None
+            loss = nll
         if with_beta:
-            ctx.save_for_backward(A, emit, ext, log_p, input_lengths, back_t, back_s)
-            ctx.num_classes = C
-        return log_p.neg()
+            ctx.save_for_backward(log_probs, A, ext, ext_len, log_p, input_lengths, back_t, back_s, weights)
+            ctx.reduction = reduction
+        return loss
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_nll):
-        A, emit, ext, log_p, input_lengths, back_t, back_s = ctx.saved_tensors
+    def backward(ctx, grad_loss):
+        log_probs, A, ext, ext_len, log_p, input_lengths, back_t, back_s, weights = ctx.saved_tensors
         T, L = A.shape[0] - 2, A.shape[2] - 2
         N = A.shape[1] // 2
-        log_alpha = A[1 : T + 1, :N, 2:]
-        # beta_t(s) = alpha of the reversed sample at (T_n - 1 - t, L_n - 1 - s).
-        reversed_alpha = A[1 : T + 1, N:, 2:]
-        log_beta = reversed_alpha.gather(0, back_t.unsqueeze(2).expand(T, N, L)).gather(2, back_s.expand(T, N, L))
-        # gamma = alpha beta / (y p); an infeasible sample (p = 0) gets gamma = 0, and so do the
-        # dead positions, where the difference of infinities is NaN.
-        feasible_log_p = torch.where(torch.isfinite(log_p), log_p, math.inf)
-        gamma = log_alpha + log_beta
-        gamma.sub_(emit[:T, :N, 2:]).sub_(feasible_log_p.unsqueeze(1)).exp_().nan_to_num_(nan=0.0)
-        # d(-log p)/d log y^t_k = -sum over positions s with l'_s = k of gamma_t(s), for t
-        # inside the sample's input length (later frames are the absorbing padding).
+        index = ext.unsqueeze(0).expand(T, N, L)
+        # beta_t(s) = alpha of the reversed sample at (T_n - 1 - t, L_n - 1 - s), read from the
+        # padded layout; a position past the extended label reads padding column 0 (-inf).
+        inside = torch.arange(L, device=A.device) < ext_len.unsqueeze(1)
+        column = torch.where(inside, back_s + 2, 0)
+        buffer = A[1 : T + 1, N:].gather(0, back_t.unsqueeze(2).expand(T, N, L + 2))
+        log_gamma = buffer.gather(2, column.expand(T, N, L))
+        # gamma = alpha beta / (y p): 0 in frames past the input length (the absorbing steps),
+        # for infeasible samples (p = 0) and at dead positions (where a difference of
+        # infinities gives NaN).
+        log_emission = torch.gather(log_probs, 2, index, out=buffer[:, :, :L])  # reuses the buffer
+        log_gamma.add_(A[1 : T + 1, :N, 2:]).sub_(log_emission)
+        del buffer, log_emission
         live = torch.arange(T, device=A.device).unsqueeze(1) < input_lengths
-        gamma.mul_(torch.where(live, -grad_nll, 0.0).to(A.dtype).unsqueeze(2))
-        grad = torch.zeros(T, N, ctx.num_classes, dtype=A.dtype, device=A.device)
-        grad.scatter_add_(2, ext.unsqueeze(0).expand(T, N, L), gamma)
-        return grad, None, None, None, None
+        scale = torch.where(live & torch.isfinite(log_p), log_p, math.inf)
+        gamma = log_gamma.sub_(scale.unsqueeze(2)).exp_().nan_to_num_(nan=0.0)
+        # d(-log p)/d log y^t_k = -sum over positions s with l'_s = k of gamma_t(s), times the
+        # weight of the sample in the reduction.
+        if ctx.reduction == "mean":
+            factor = weights.mul(grad_loss.neg())
+        elif ctx.reduction == "sum":
+            factor = grad_loss.neg().expand(N)
+        else:
+            factor = grad_loss.neg()
+        gamma.mul_(factor.to(A.dtype).unsqueeze(1))
+        grad = torch.zeros_like(log_probs)
+        grad.scatter_add_(2, index, gamma)
+        return grad, None, None, None, None, None, None
 
 
 def ctc_loss(
@@ -409,18 +447,12 @@ def ctc_loss(
         log_probs, targets, input_lengths, target_lengths, blank
     )
     dtype = log_probs.dtype
-    nll = _CTCFunction.apply(
-        log_probs.to(compute_dtype(dtype)), targets, input_lengths, target_lengths, blank
+    loss = _CTCFunction.apply(
+        log_probs.to(compute_dtype(dtype)), targets, input_lengths, target_lengths, blank, reduction, bool(zero_infinity)
     )
-    if zero_infinity:
-        nll = torch.where(torch.isinf(nll), 0.0, nll)
-    if reduction == "mean":
-        loss = (nll / target_lengths.clamp(min=1).to(nll.dtype)).mean()
-    elif reduction == "sum":
-        loss = nll.sum()
-    else:
-        loss = nll[0] if unbatched else nll
-    return loss.to(dtype)
+    if unbatched and reduction == "none":
+        loss = loss[0]
+    return loss if loss.dtype == dtype else loss.to(dtype)
 
 
 class CTCLoss(Loss):
