@@ -317,7 +317,11 @@ class _CTCFunction(torch.autograd.Function):
         # with the log-alphas. Frames past a sample's input length get the absorbing emission.
         # Positions past a sample's extended label keep real emissions: they are reached only
         # from the label's end, never lead back, and the backward pass reads them as -inf.
-        A = torch.full((T + 2, rows, L + 2), -math.inf, dtype=dtype, device=device)
+        # Every entry is written below, without a pass over the whole buffer: the padding
+        # columns and row 0 here, rows 1 to T by the emissions, row T + 1 by the absorbing row.
+        A = torch.empty((T + 2, rows, L + 2), dtype=dtype, device=device)
+        A[:, :, :2] = -math.inf
+        A[0, :, 2:] = -math.inf
         A[0, :, 1] = 0.0
         absorbing = torch.full((N, L), -math.inf, dtype=dtype, device=device)
         absorbing.scatter_(1, (ext_len - 1).unsqueeze(1), 0.0)
