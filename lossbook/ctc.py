@@ -19,13 +19,14 @@ exponentially many terms; the forward algorithm computes it in :math:`O(T\,|l|)`
 
     \alpha_t(s) = y^t_{l'_s}\big(\alpha_{t-1}(s) + \alpha_{t-1}(s-1)
                   + [l'_s \ne \text{blank},\ l'_s \ne l'_{s-2}]\,\alpha_{t-1}(s-2)\big),
-    \qquad p(l \mid x) = \alpha_T(|l'|) + \alpha_T(|l'|-1).
+    \qquad p(l \mid x) = \alpha_T(|l'|-1) + \alpha_T(|l'|-2)
 
-This module runs that recursion in log space, vectorized over the batch and the positions
-:math:`s` (Python loops only over time), and writes its gradient by hand: the backward pass
-propagates the posterior probability :math:`\gamma_t(s)` of being at position :math:`s` at
-time :math:`t` back through the trellis; :math:`\partial(-\log p)/\partial \log y^t_k =
--\sum_{s: l'_s = k} \gamma_t(s)`.
+(positions counted from 0). This module runs that recursion in log space, vectorized over
+the batch and the positions :math:`s` (Python loops only over time); the backward variables
+:math:`\beta` are the :math:`\alpha` of the reversed problem, computed in the same loop. The
+gradient is written by hand: with the posterior :math:`\gamma_t(s) = \alpha_t(s)
+\beta_t(s) / (y^t_{l'_s}\, p(l \mid x))` of being at position :math:`s` at time :math:`t`,
+:math:`\partial(-\log p)/\partial \log y^t_k = -\sum_{s: l'_s = k} \gamma_t(s)`.
 
 Besides the loss (:func:`ctc_loss`, :class:`CTCLoss`, semantics of
 ``torch.nn.functional.ctc_loss``), the module has a brute-force oracle
@@ -452,7 +453,8 @@ def ctc_loss(
     )
     dtype = log_probs.dtype
     loss = _CTCFunction.apply(
-        log_probs.to(compute_dtype(dtype)), targets, input_lengths, target_lengths, blank, reduction, bool(zero_infinity)
+        log_probs.to(compute_dtype(dtype)),
+        targets, input_lengths, target_lengths, blank, reduction, bool(zero_infinity),
     )
     if unbatched and reduction == "none":
         loss = loss[0]
@@ -590,7 +592,6 @@ def ctc_log_alpha_beta(log_probs: torch.Tensor, target, blank: int = 0) -> tuple
         ext += [k, blank]
     L = len(ext)
     lp = log_probs
-    neg_inf = torch.tensor(-math.inf, dtype=lp.dtype, device=lp.device)
     alpha = torch.full((T, L), -math.inf, dtype=lp.dtype, device=lp.device)
     beta = torch.full((T, L), -math.inf, dtype=lp.dtype, device=lp.device)
 
@@ -602,14 +603,22 @@ def ctc_log_alpha_beta(log_probs: torch.Tensor, target, blank: int = 0) -> tuple
         alpha[0, 1] = lp[0, ext[1]]
     for t in range(1, T):
         for s in range(L):
-            terms = [alpha[t - 1, s]] + ([alpha[t - 1, s - 1]] if s >= 1 else []) + ([alpha[t - 1, s - 2]] if skip(s) else [])
+            terms = [alpha[t - 1, s]]  # stay
+            if s >= 1:
+                terms.append(alpha[t - 1, s - 1])  # step from s - 1
+            if skip(s):
+                terms.append(alpha[t - 1, s - 2])  # jump over a blank
             alpha[t, s] = torch.logsumexp(torch.stack(terms), 0) + lp[t, ext[s]]
     beta[T - 1, L - 1] = lp[T - 1, ext[L - 1]]
     if L > 1:
         beta[T - 1, L - 2] = lp[T - 1, ext[L - 2]]
     for t in range(T - 2, -1, -1):
         for s in range(L):
-            terms = [beta[t + 1, s]] + ([beta[t + 1, s + 1]] if s + 1 < L else []) + ([beta[t + 1, s + 2]] if s + 2 < L and skip(s + 2) else [neg_inf])
+            terms = [beta[t + 1, s]]  # stay
+            if s + 1 < L:
+                terms.append(beta[t + 1, s + 1])  # step to s + 1
+            if s + 2 < L and skip(s + 2):
+                terms.append(beta[t + 1, s + 2])  # jump over a blank
             beta[t, s] = torch.logsumexp(torch.stack(terms), 0) + lp[t, ext[s]]
     return alpha, beta
 

@@ -282,8 +282,9 @@ def test_input_length_zero_and_empty_targets_like_torch():
     assert a[0] == 0 and math.isinf(a[1])
     torch.testing.assert_close(a, b)
     # All targets empty, S = 0.
-    empty = lossbook.ctc_loss(lp, torch.zeros(3, 0, dtype=torch.int64), torch.tensor([4, 2, 1]), torch.zeros(3, dtype=torch.int64), reduction="none")
-    torch.testing.assert_close(empty, F.ctc_loss(lp, torch.zeros(3, 0, dtype=torch.int64), torch.tensor([4, 2, 1]), torch.zeros(3, dtype=torch.int64), reduction="none"))
+    no_labels = (torch.zeros(3, 0, dtype=torch.int64), torch.tensor([4, 2, 1]), torch.zeros(3, dtype=torch.int64))
+    empty = lossbook.ctc_loss(lp, *no_labels, reduction="none")
+    torch.testing.assert_close(empty, F.ctc_loss(lp, *no_labels, reduction="none"))
 
 
 def test_forward_without_grad_matches():
