@@ -15,7 +15,9 @@ SIZES = [(50, 16, 28, 10), (150, 32, 40, 40), (400, 32, 80, 100)]
 QUICK_SIZES = [(12, 3, 6, 4)]
 
 
-def _make(T, N, C, S):
+def make_inputs(T, N, C, S):
+    """A factory of CTC inputs: random logits, full-length inputs and targets (no blank)."""
+
     def make():
         gen = torch.Generator().manual_seed(0)
         logits = torch.randn(T, N, C, generator=gen, requires_grad=True)
@@ -27,16 +29,16 @@ def _make(T, N, C, S):
     return make
 
 
-def _ours(logits, targets, input_lengths, target_lengths):
+def ours(logits, targets, input_lengths, target_lengths):
     return lossbook.ctc_loss(logits.log_softmax(2), targets, input_lengths, target_lengths)
 
 
-def _theirs(logits, targets, input_lengths, target_lengths):
+def theirs(logits, targets, input_lengths, target_lengths):
     return F.ctc_loss(logits.log_softmax(2), targets, input_lengths, target_lengths)
 
 
 def cases(quick: bool) -> list[Case]:
     return [
-        Case("ctc", "ctc", f"T={T} N={N} C={C} S={S}", _make(T, N, C, S), _ours, _theirs, 1.5)
+        Case("ctc", "ctc", f"T={T} N={N} C={C} S={S}", make_inputs(T, N, C, S), ours, theirs, 1.5)
         for T, N, C, S in (QUICK_SIZES if quick else SIZES)
     ]

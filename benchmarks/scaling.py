@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 import lossbook
 
+from . import cases_ctc
 from .timing import Case, measure
 
 
@@ -33,23 +34,8 @@ def _cross_entropy(classes: int, batch: int = 1024) -> Case:
 
 
 def _ctc(length: int, batch: int = 16, classes: int = 28) -> Case:
-    target_length = max(1, length // 5)
-
-    def make():
-        gen = torch.Generator().manual_seed(0)
-        logits = torch.randn(length, batch, classes, generator=gen, requires_grad=True)
-        targets = torch.randint(1, classes, (batch, target_length), generator=gen)
-        input_lengths = torch.full((batch,), length, dtype=torch.long)
-        target_lengths = torch.full((batch,), target_length, dtype=torch.long)
-        return logits, targets, input_lengths, target_lengths
-
-    def ours(logits, *rest):
-        return lossbook.ctc_loss(logits.log_softmax(-1), *rest)
-
-    def theirs(logits, *rest):
-        return F.ctc_loss(logits.log_softmax(-1), *rest)
-
-    return Case("scaling", "ctc_loss", str(length), make, ours, theirs, 1.5)
+    make = cases_ctc.make_inputs(length, batch, classes, max(1, length // 5))
+    return Case("scaling", "ctc_loss", str(length), make, cases_ctc.ours, cases_ctc.theirs, 1.5)
 
 
 def series(quick: bool) -> dict[str, tuple[str, list[Case]]]:
