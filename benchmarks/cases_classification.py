@@ -28,6 +28,27 @@ def cases(quick: bool) -> list[Case]:
         y = (torch.rand(numel, generator=gen) < 0.3).float()
         return x, y
 
+    def make_log_probs():
+        x, y = make_logits()
+        return x.detach().log_softmax(1).requires_grad_(), y
+
+    def make_probabilities():
+        x, y = make_binary()
+        return torch.sigmoid(x.detach()).requires_grad_(), y
+
+    def make_distributions():
+        x, _ = make_logits()
+        gen = torch.Generator().manual_seed(1)
+        target = torch.softmax(torch.randn(rows, classes, generator=gen), 1)
+        return x.detach().log_softmax(1).requires_grad_(), target
+
+    margin_rows, margin_classes = (rows, classes) if quick else (4096, 100)
+
+    def make_scores():
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randn(margin_rows, margin_classes, generator=gen, requires_grad=True)
+        return x, torch.randint(0, margin_classes, (margin_rows,), generator=gen)
+
     ce_size = f"{rows:,} x {classes:,}"
     bce_size = f"{numel:,} elements"
     return [
@@ -48,6 +69,34 @@ def cases(quick: bool) -> list[Case]:
             make_binary,
             lossbook.binary_cross_entropy_with_logits,
             F.binary_cross_entropy_with_logits,
+            1.2,
+        ),
+        Case("classification", "nll_loss", ce_size, make_log_probs, lossbook.nll_loss, F.nll_loss, 1.2),
+        Case(
+            "classification",
+            "binary_cross_entropy",
+            bce_size,
+            make_probabilities,
+            lossbook.binary_cross_entropy,
+            F.binary_cross_entropy,
+            1.2,
+        ),
+        Case(
+            "classification",
+            "kl_div (batchmean)",
+            ce_size,
+            make_distributions,
+            lambda x, t: lossbook.kl_div(x, t, reduction="batchmean"),
+            lambda x, t: F.kl_div(x, t, reduction="batchmean"),
+            1.2,
+        ),
+        Case(
+            "classification",
+            "multi_margin_loss",
+            f"{margin_rows:,} x {margin_classes:,}",
+            make_scores,
+            lossbook.multi_margin_loss,
+            F.multi_margin_loss,
             1.2,
         ),
     ]

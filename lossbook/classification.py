@@ -608,6 +608,25 @@ def cross_entropy(
     return loss.to(dtype)
 
 
+class _NegativePick(torch.autograd.Function):
+    """``-rows[i, index[i]]`` for every row. Backward: the row gradients, negated, scattered
+    into a zero matrix: one allocation, where autograd's gather backward makes two."""
+
+    @staticmethod
+    def forward(ctx, rows, index):
+        ctx.save_for_backward(index)
+        ctx.shape = rows.shape
+        return rows.gather(1, index.unsqueeze(1)).squeeze(1).neg_()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        grad_rows = grad.new_zeros(ctx.shape)
+        grad_rows.scatter_(1, index.unsqueeze(1), grad.neg().unsqueeze(1))
+        return grad_rows, None
+
+
 def nll_loss(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -653,7 +672,7 @@ def nll_loss(
     rows = rows.to(work)
     w_class = None if weight is None else weight.to(work)
     safe, w, _ = _row_weights(target_rows, w_class, ignore_index, work)
-    loss = -rows.gather(1, safe.unsqueeze(1)).squeeze(1)
+    loss = _NegativePick.apply(rows, safe)
     if w is not None:
         loss = loss * w
     if reduction == "none":

@@ -241,6 +241,9 @@ def check_class_indices(
     """
     if target.numel() == 0:
         return
+    lowest, highest = torch.aminmax(target)
+    if 0 <= int(lowest) and int(highest) < num_classes:  # the common case: one pass
+        return
     valid = (target >= 0) & (target < num_classes)
     if ignore_index is not None:
         valid |= target == ignore_index
