@@ -13,7 +13,7 @@ import lossbook
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-CHAPTERS = ["concepts", "history", "regression", "classification", "metric-learning", "ctc"]  # every chapter, in the order of the table of contents
+CHAPTERS = ["concepts", "history", "regression", "classification", "metric-learning", "ctc", "appendix-benchmarks"]  # every chapter, in the order of the table of contents
 NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 BAD_OUTPUT = re.compile(
     r"Glyph \d+ .*missing from|Traceback \(most recent call last\)|Warning:|<Figure size \d+x\d+"
