@@ -729,6 +729,41 @@ def hinge_loss(
     return reduce(loss, reduction).to(dtype)
 
 
+class _MultiMarginRows(torch.autograd.Function):
+    r"""Per row, :math:`\sum_{c \ne y} \max(0, m - x_y + x_c)^p`.
+
+    Backward, with :math:`z_c = m - x_y + x_c`: :math:`\partial/\partial x_c = p\,\max(0, z_c)^{p-1}`
+    (the step function for p = 1) for :math:`c \ne y`, and minus their sum for the true class.
+    Both passes build their (N, C) tensor in place in one allocation; nothing of that size
+    is kept between them.
+    """
+
+    @staticmethod
+    def forward(ctx, rows, target, margin, p):
+        ctx.save_for_backward(rows, target)
+        ctx.margin, ctx.p = margin, p
+        index = target.unsqueeze(1)
+        hinge = (rows - rows.gather(1, index)).add_(margin).clamp_min_(0.0)
+        hinge.scatter_(1, index, 0.0)  # the true class is not a competitor
+        if p == 2:
+            hinge.square_()
+        return hinge.sum(1)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        rows, target = ctx.saved_tensors
+        index = target.unsqueeze(1)
+        slope = (rows - rows.gather(1, index)).add_(ctx.margin)
+        if ctx.p == 1:
+            slope.sign_().clamp_min_(0.0)  # 1 where the margin is violated, else 0
+        else:
+            slope.clamp_min_(0.0).mul_(2.0)
+        slope.scatter_(1, index, 0.0).mul_(grad.unsqueeze(1))
+        slope.scatter_(1, index, -slope.sum(1, keepdim=True))
+        return slope, None, None, None
+
+
 def multi_margin_loss(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -777,15 +812,9 @@ def multi_margin_loss(
     dtype = input.dtype
     work = compute_dtype(dtype)
     rows = rows.to(work)
-    index = target_rows.unsqueeze(1)
-    true_score = rows.gather(1, index)
-    hinge = (margin - true_score + rows).clamp_min(0.0)
-    if p == 2:
-        hinge = hinge * hinge
-    hinge = hinge.scatter(1, index, 0.0)  # the true class is not a competitor
+    loss = _MultiMarginRows.apply(rows, target_rows, margin, p) / num_classes
     if weight is not None:
-        hinge = hinge * weight.to(work)[target_rows].unsqueeze(1)
-    loss = hinge.sum(1) / num_classes
+        loss = loss * weight.to(work)[target_rows]
     if reduction == "none":
         return loss.reshape(out_shape).to(dtype)
     return reduce(loss, reduction).to(dtype)
