@@ -95,11 +95,14 @@ class _LiveTensorBytes(TorchDispatchMode):
     operator are invisible, for lossbook and torch alike.
     """
 
-    def __init__(self):
+    def __init__(self, existing=()):
         super().__init__()
         self.live = 0
         self.peak = 0
-        self._seen: set[int] = set()
+        # Storages that exist already (the inputs): views of them allocate nothing.
+        self._seen: set[int] = {
+            t.untyped_storage().data_ptr() for t in existing if isinstance(t, torch.Tensor)
+        }
 
     def _free(self, key: int, nbytes: int) -> None:
         self._seen.discard(key)
@@ -131,7 +134,7 @@ def peak_memory_mb(loss_fn, inputs, device: torch.device) -> float:
         loss_fn(*inputs).backward()
         torch.cuda.synchronize(device)
         return (torch.cuda.max_memory_allocated(device) - baseline) / 2**20
-    tracker = _LiveTensorBytes()
+    tracker = _LiveTensorBytes(existing=inputs)
     with tracker:
         loss_fn(*inputs).backward()
     return tracker.peak / 2**20

@@ -47,7 +47,8 @@ __all__ = [
 # scikit-learn's mean_absolute_percentage_error divides by max(|y|, eps) with this eps.
 MAPE_EPS = float(torch.finfo(torch.float64).eps)
 
-# Elements per block where a loss needs a temporary: 1 MiB of float32, which stays in cache.
+# Elements per block when a loss streams through its inputs: 1 MiB of float32, which stays
+# in cache.
 _BLOCK = 1 << 18
 
 
@@ -65,7 +66,8 @@ class _Pointwise:
     of the cost of a loss at millions of elements.
     """
 
-    def value_(self, d: torch.Tensor) -> torch.Tensor:
+    def value_(self, d: torch.Tensor, scratch: torch.Tensor | None) -> torch.Tensor:
+        """phi(d), written into d; ``scratch``, when given, is a free buffer of d's size."""
         raise NotImplementedError
 
     def derivative_times_(self, d: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
@@ -74,7 +76,7 @@ class _Pointwise:
 
 class _Squared(_Pointwise):
     # phi(d) = d^2, phi'(d) = 2 d
-    def value_(self, d):
+    def value_(self, d, scratch):
         return d.square_()
 
     def derivative_times_(self, d, scale):
@@ -83,7 +85,7 @@ class _Squared(_Pointwise):
 
 class _Absolute(_Pointwise):
     # phi(d) = |d|, phi'(d) = sign(d), taken as 0 at d = 0 as in torch
-    def value_(self, d):
+    def value_(self, d, scratch):
         return d.abs_()
 
     def derivative_times_(self, d, scale):
@@ -98,13 +100,9 @@ class _Huber(_Pointwise):
         self.delta = delta
         self.factor = factor
 
-    def value_(self, d):
-        # c needs a buffer of its own; taking d a block at a time keeps that buffer small
-        # (and in cache) instead of doubling the loss's memory.
-        blocks = d.view(-1).split(_BLOCK) if d.is_contiguous() else (d,)
-        for block in blocks:
-            c = block.clamp(-self.delta, self.delta)
-            block.sub_(c, alpha=0.5).mul_(c)
+    def value_(self, d, scratch):
+        c = torch.clamp(d, -self.delta, self.delta, out=scratch)
+        d.sub_(c, alpha=0.5).mul_(c)
         return d if self.factor == 1.0 else d.mul_(self.factor)
 
     def derivative_times_(self, d, scale):
@@ -114,7 +112,7 @@ class _Huber(_Pointwise):
 class _LogCosh(_Pointwise):
     # log cosh(d) = |d| + log(1 + exp(-2|d|)) - log 2 never evaluates cosh, which overflows
     # float32 beyond |d| = 89. phi'(d) = tanh(d).
-    def value_(self, d):
+    def value_(self, d, scratch):
         d.abs_()
         return d.add_(torch.nn.functional.softplus(-2.0 * d)).sub_(math.log(2.0))
 
@@ -128,18 +126,29 @@ class _Pinball(_Pointwise):
     def __init__(self, q: float):
         self.q = q
 
-    def value_(self, d):
+    def value_(self, d, scratch):
         return torch.maximum(d * (1.0 - self.q), d.mul_(-self.q), out=d)
 
     def derivative_times_(self, d, scale):
         return torch.gt(d, 0, out=d).sub_(self.q).mul_(scale)
 
 
+def _aligned_blocks(*tensors: torch.Tensor):
+    """The tensors split into aligned flat blocks of ``_BLOCK`` elements, or None when they
+    are not all contiguous (then the caller works on them whole)."""
+    if not all(t.is_contiguous() for t in tensors) or tensors[0].numel() == 0:
+        return None
+    return zip(*(t.view(-1).split(_BLOCK) for t in tensors))
+
+
 class _PointwiseLoss(torch.autograd.Function):
     """Forward: phi(input - target), reduced. Backward: phi'(input - target) times the gradient.
 
-    The backward pass recomputes d from the saved inputs instead of keeping d alive between
-    the passes: one subtraction instead of a tensor of the input's size.
+    With a reduction, the forward pass streams through the inputs a block at a time: d for a
+    block is computed into a small reused buffer that stays in cache, so no tensor of the
+    input's size is written at all. The backward pass, which must write a gradient of that
+    size anyway, recomputes d from the saved inputs into it, rather than keeping d alive
+    between the passes.
     """
 
     @staticmethod
@@ -147,11 +156,21 @@ class _PointwiseLoss(torch.autograd.Function):
         ctx.phi = phi
         ctx.reduction = reduction
         ctx.save_for_backward(input, target)
-        loss = phi.value_(input - target)
-        if reduction == "none":
-            return loss
-        total = loss.sum()
-        return total / loss.numel() if reduction == "mean" else total
+        blocks = None if reduction == "none" else _aligned_blocks(input, target)
+        if blocks is None:
+            loss = phi.value_(input - target, None)
+            if reduction == "none":
+                return loss
+            total = loss.sum()
+        else:
+            size = min(input.numel(), _BLOCK)
+            work, scratch = torch.empty(2 * size, dtype=input.dtype, device=input.device).split(size)
+            partial = [
+                phi.value_(torch.sub(x, y, out=work[: x.numel()]), scratch[: x.numel()]).sum()
+                for x, y in blocks
+            ]
+            total = partial[0] if len(partial) == 1 else torch.stack(partial).sum()
+        return total / input.numel() if reduction == "mean" else total
 
     @staticmethod
     @once_differentiable
