@@ -138,6 +138,21 @@ def _class_input(input, target, *, probabilities_allowed: bool):
     return rows, target_rows, out_shape, is_prob
 
 
+def _index_rows(input, target, weight_name, weight, ignore_index):
+    """Validate a (scores, class indices) pair with an optional per-class weight.
+
+    Returns ``(rows, target_rows, out_shape, weight, ignore_index)``: rows (M, C) and the
+    weight in the compute dtype, every class index checked (before any indexing).
+    """
+    ignore_index = _check_ignore_index(ignore_index)
+    rows, target_rows, out_shape, _ = _class_input(input, target, probabilities_allowed=False)
+    num_classes = rows.shape[1]
+    weight = _check_class_weight(weight_name, weight, input, num_classes)
+    check_class_indices("target", target_rows, num_classes, ignore_index)
+    work = compute_dtype(input.dtype)
+    return rows.to(work), target_rows, out_shape, None if weight is None else weight.to(work), ignore_index
+
+
 def _row_weights(target, weight, ignore_index, dtype):
     """Per-row weights w[y_i] (0 for ignored rows) and the safe indices to gather with."""
     ignored = target == ignore_index
@@ -662,16 +677,9 @@ def nll_loss(
         tensor(0.8539)
     """
     check_reduction(reduction)
-    ignore_index = _check_ignore_index(ignore_index)
-    rows, target_rows, out_shape, _ = _class_input(input, target, probabilities_allowed=False)
-    num_classes = rows.shape[1]
-    weight = _check_class_weight("weight", weight, input, num_classes)
-    check_class_indices("target", target_rows, num_classes, ignore_index)
+    rows, target_rows, out_shape, w_class, ignore_index = _index_rows(input, target, "weight", weight, ignore_index)
     dtype = input.dtype
-    work = compute_dtype(dtype)
-    rows = rows.to(work)
-    w_class = None if weight is None else weight.to(work)
-    safe, w, _ = _row_weights(target_rows, w_class, ignore_index, work)
+    safe, w, _ = _row_weights(target_rows, w_class, ignore_index, rows.dtype)
     loss = _NegativePick.apply(rows, safe)
     if w is not None:
         loss = loss * w
@@ -922,22 +930,16 @@ def softmax_focal_loss(
         tensor([0.5899, 0.0089])
     """
     check_reduction(reduction)
-    ignore_index = _check_ignore_index(ignore_index)
     gamma = check_number("gamma", gamma, low=0.0)
-    rows, target_rows, out_shape, _ = _class_input(input, target, probabilities_allowed=False)
-    num_classes = rows.shape[1]
-    alpha = _check_class_weight("alpha", alpha, input, num_classes)
-    check_class_indices("target", target_rows, num_classes, ignore_index)
+    rows, target_rows, out_shape, alpha, ignore_index = _index_rows(input, target, "alpha", alpha, ignore_index)
     dtype = input.dtype
-    work = compute_dtype(dtype)
-    rows = rows.to(work)
-    safe, kept, ignored = _row_weights(target_rows, None, ignore_index, work)
+    safe, kept, ignored = _row_weights(target_rows, None, ignore_index, rows.dtype)
     log_p = torch.log_softmax(rows, 1).gather(1, safe.unsqueeze(1)).squeeze(1)
     loss = -log_p
     if gamma != 0.0:
         loss = loss * _modulating_factor(-torch.expm1(log_p), gamma)
     if alpha is not None:
-        loss = loss * alpha.to(work)[safe]
+        loss = loss * alpha[safe]
     if ignored is not None:
         loss = loss.masked_fill(ignored, 0.0)
     if reduction == "none":
