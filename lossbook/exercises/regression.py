@@ -371,30 +371,35 @@ quantile_shift = AnswerExercise(
 
 outliers = AnswerExercise(
     "outliers",
-    answer="no",
-    choices=("yes", "no"),
+    answer=1.825,
+    rel_tol=0.0,
+    abs_tol=0.008,
     mistakes=[
-        ("yes", Text(
-            "all the outliers lie below the line; the more of them, the lower the median of the "
-            "residuals at each x is pulled. Re-run the fit with 2 * n // 5 outliers and look.",
-            "所有离群点都在直线下方；它们越多，每个 x 处残差的中位数被拉得越低。"
-            "把离群点改成 2 * n // 5 个，重新拟合看看。")),
+        (1.964, Text(
+            "1.964 is MAE's slope with 10 % outliers: change n // 10 to 2 * n // 5 in the data cell "
+            "and run the fitting cell again.",
+            "1.964 是 10 % 离群点时 MAE 的斜率：把数据单元格里的 n // 10 改成 2 * n // 5，再重新运行拟合单元格。")),
+        (1.063, Text("1.063 is MSE's slope; the question asks for MAE's.", "1.063 是 MSE 的斜率；题目问的是 MAE 的。")),
+        (1.807, Text("1.807 is Huber's slope; the question asks for MAE's.", "1.807 是 Huber 的斜率；题目问的是 MAE 的。")),
     ],
     hint=Text(
-        "MAE estimates the conditional median. Where is the median of a sample of which 40 % "
-        "lies far below the line?",
-        "MAE 估计的是条件中位数。如果样本中有 40 % 远在直线下方，中位数会在哪里？",
+        "in the cell that makes the data, [: n // 10] picks the outliers; make it [: 2 * n // 5], "
+        "run that cell and the fitting cell, and read the 'mae' row.",
+        "生成数据的单元格中 [: n // 10] 选出离群点；改成 [: 2 * n // 5]，依次运行该单元格和拟合单元格，读出 'mae' 那一行。",
     ),
     why=Text(
-        "MAE's fit follows the conditional median, and with 40 % of the points far below the "
-        "line the median is pulled down; Huber is biased in the same direction.",
-        "MAE 的拟合跟随条件中位数，40 % 的点远在直线下方时中位数被拉低；Huber 也向同一方向偏。",
+        "With 40 % outliers MAE's slope drops from 1.964 to about 1.825 (Huber: 1.807), while MSE's "
+        "collapses to 1.063: the median resists far longer than the mean, but not forever.",
+        "离群点占 40 % 时，MAE 的斜率从 1.964 降到约 1.825（Huber 为 1.807），而 MSE 跌到 1.063："
+        "中位数比均值稳健得多，但并非无限稳健。",
     ),
     explanation=Text(
-        "Answer 'no'. The median ignores outliers only while they are few and balanced: here all "
-        "lie below the line, so each added outlier moves the median down a little, and at 40 % "
-        "the fitted line is visibly lower.",
-        "答案是 'no'。只有当离群点少且分布均衡时，中位数才不受影响：这里它们全在直线下方，"
-        "每多一个离群点中位数就往下移一点，到 40 % 时拟合直线明显偏低。",
+        "MAE estimates the conditional median, which ignores outliers only while they are a "
+        "minority that does not shift it. All outliers here lie below the line, so each one moves "
+        "the median of the residuals a little; at 40 % the fitted slope is 1.825 instead of 2.",
+        "MAE 估计条件中位数；只有当离群点是少数、不足以移动中位数时，它才不受影响。这里的离群点全在直线下方，"
+        "每多一个就把残差的中位数往下推一点；到 40 % 时拟合斜率是 1.825，而不是 2。",
     ),
+    solution='''outlier[torch.randperm(n, generator=generator)[: 2 * n // 5]] = True  # in the data cell, then re-run the fit
+print(fits["mae"][0])  # 1.825''',
 )

@@ -1,0 +1,221 @@
+"""The regression chapter's checkers recognise typical wrong answers, written here as a learner would."""
+
+import math
+
+import pytest
+import torch
+
+from lossbook import exercises
+from lossbook.exercises import regression as ex
+
+
+@pytest.fixture(params=["en", "zh"])
+def language(request):
+    exercises.set_language(request.param)
+    yield request.param
+    exercises.set_language("en")
+
+
+def reduce(loss, reduction):
+    return {"mean": loss.mean, "sum": loss.sum}.get(reduction, lambda: loss)()
+
+
+def assert_fails(exercise, answer, reason, *fragments):
+    feedback = exercise.evaluate(answer)
+    assert not feedback.passed, f"{answer.__name__ if callable(answer) else answer!r} passed"
+    assert feedback.reason == reason, feedback.message
+    for fragment in fragments:
+        assert fragment in feedback.message, feedback.message
+    return feedback
+
+
+# -- Huber -------------------------------------------------------------------------------------------
+
+
+def huber_twice(input, target, delta=1.0, reduction="mean"):
+    d = input - target
+    return reduce(torch.where(d.abs() < delta, d * d, 2 * delta * d.abs() - delta**2), reduction)
+
+
+def huber_linear_without_offset(input, target, delta=1.0, reduction="mean"):
+    d = input - target
+    return reduce(torch.where(d.abs() <= delta, d**2 / 2, delta * d.abs()), reduction)
+
+
+def huber_linear_minus_delta(input, target, delta=1.0, reduction="mean"):
+    d = input - target
+    return reduce(torch.where(d.abs() <= delta, d**2 / 2, delta * d.abs() - delta**2), reduction)
+
+
+def huber_signed_comparison(input, target, delta=1.0, reduction="mean"):
+    d = input - target
+    small = d < delta
+    return reduce(small * 0.5 * d**2 + ~small * delta * (d - delta / 2), reduction)
+
+
+def huber_only_quadratic(input, target, delta=1.0, reduction="mean"):
+    return reduce((input - target) ** 2 / 2, reduction)
+
+
+def huber_always_mean(input, target, delta=1.0, reduction="mean"):
+    d = input - target
+    return torch.where(d.abs() < delta, 0.5 * d**2, delta * (d.abs() - 0.5 * delta)).mean()
+
+
+def huber_sum_for_mean(input, target, delta=1.0, reduction="mean"):
+    d = input - target
+    loss = torch.where(d.abs() < delta, 0.5 * d**2, delta * (d.abs() - 0.5 * delta))
+    return loss if reduction == "none" else loss.sum()
+
+
+@pytest.mark.parametrize(
+    "answer, reason, hint",
+    [
+        (huber_twice, "missing_half", ("twice the Huber loss", "Huber 损失的两倍")),
+        (huber_linear_without_offset, "linear_unshifted", ("not δ|d|", "不是 δ|d|")),
+        (huber_linear_minus_delta, "linear_shift", ("δ(|d| − δ)", "δ(|d| − δ)")),
+        (huber_signed_comparison, "missing_abs", ("compare |d| with δ", "要用 |d| 和 δ 比较")),
+        (huber_only_quadratic, "no_linear_part", ("½d² everywhere", "处处都是 ½d²")),
+        (huber_always_mean, "reduction_ignored", ("'none' keeps every element", "'none' 保留每个元素")),
+        (huber_sum_for_mean, "reduction_sum_for_mean", ("divide by the number of elements", "要除以元素个数")),
+    ],
+    ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
+)
+def test_huber_names_the_mistake(answer, reason, hint, language):
+    assert_fails(ex.huber, answer, reason, hint[0] if language == "en" else hint[1])
+
+
+def test_huber_reports_a_detached_result_a_dtype_change_a_broadcast_and_an_in_place_edit():
+    def through_python_floats(input, target, delta=1.0, reduction="mean"):
+        values = [0.5 * d * d if abs(d) < delta else delta * (abs(d) - 0.5 * delta) for d in (input - target).tolist()]
+        return reduce(torch.tensor(values, dtype=input.dtype).reshape(input.shape), reduction)
+
+    def in_float64(input, target, delta=1.0, reduction="mean"):
+        d = (input - target).double()
+        return reduce(torch.where(d.abs() < delta, 0.5 * d**2, delta * (d.abs() - 0.5 * delta)), reduction)
+
+    def broadcast(input, target, delta=1.0, reduction="mean"):
+        d = input.reshape(-1, 1) - target.reshape(-1)
+        return reduce(torch.where(d.abs() < delta, 0.5 * d**2, delta * (d.abs() - 0.5 * delta)), reduction)
+
+    def in_place(input, target, delta=1.0, reduction="mean"):
+        d = input.detach().sub_(target) if not input.requires_grad else input - target
+        return reduce(torch.where(d.abs() < delta, 0.5 * d**2, delta * (d.abs() - 0.5 * delta)), reduction)
+
+    assert_fails(ex.huber, through_python_floats, "no_gradient", "not connected to input's graph")
+    assert_fails(ex.huber, in_float64, "wrong_dtype", "torch.float64", "torch.float32")
+    assert_fails(ex.huber, broadcast, "broadcast", "broadcast", "(6, 6)")
+    assert_fails(ex.huber, in_place, "modified_input", "in place")
+
+
+# -- log-cosh gradient and stable log-cosh ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer, reason, fragment",
+    [
+        (lambda d: torch.sinh(d), "sinh", "divides it by cosh d"),
+        (lambda d: -torch.sinh(d) / torch.cosh(d), "sign", "check the sign"),
+        (lambda d: torch.cosh(d).reciprocal(), "reciprocal", "u'/u"),
+        (lambda d: (d.exp() - (-d).exp()) / (d.exp() + (-d).exp()), "not_finite", "torch.tanh computes"),
+        (lambda d: d, "wrong_value", "expected"),
+    ],
+    ids=["sinh", "minus_tanh", "one_over_cosh", "tanh_from_exp", "identity"],
+)
+def test_log_cosh_grad_names_the_mistake(answer, reason, fragment):
+    assert_fails(ex.log_cosh_grad, answer, reason, fragment)
+
+
+def test_log_cosh_grad_accepts_an_equivalent_stable_formula():
+    assert ex.log_cosh_grad.evaluate(lambda d: 1 - 2 / (torch.exp(2 * d.clamp(max=40)) + 1)).passed
+
+
+def naive_log_cosh(input, target, reduction="mean"):
+    return reduce(torch.log(torch.cosh(input - target)), reduction)
+
+
+def log_cosh_without_log2(input, target, reduction="mean"):
+    a = (input - target).abs()
+    return reduce(a + torch.log(1 + torch.exp(-2 * a)), reduction)
+
+
+def log_cosh_signed(input, target, reduction="mean"):
+    d = input - target
+    return reduce(d + torch.log1p(torch.exp(-2 * d)) - math.log(2), reduction)
+
+
+@pytest.mark.parametrize(
+    "answer, reason, hint",
+    [
+        (naive_log_cosh, "not_finite", ("cosh d overflows for |d| > 89", "cosh d 会溢出")),
+        (log_cosh_without_log2, "missing_log2", ("− log 2", "− log 2")),
+        (log_cosh_signed, "missing_abs", ("needs |d|", "里是 |d|")),
+    ],
+    ids=["naive", "without_log2", "signed"],
+)
+def test_log_cosh_names_the_mistake(answer, reason, hint, language):
+    assert_fails(ex.log_cosh, answer, reason, hint[0] if language == "en" else hint[1])
+
+
+def test_log_cosh_accepts_logaddexp():
+    def with_logaddexp(input, target, reduction="mean"):
+        d = input - target
+        return reduce(torch.logaddexp(d, -d) - math.log(2), reduction)
+
+    assert ex.log_cosh.evaluate(with_logaddexp).passed
+
+
+# -- quantile ------------------------------------------------------------------------------------------
+
+
+def quantile_residual_backwards(input, target, q=0.5, reduction="mean"):
+    d = input - target
+    return reduce(torch.where(d >= 0, q * d, (q - 1) * d), reduction)
+
+
+def quantile_without_max(input, target, q=0.5, reduction="mean"):
+    return reduce(q * (target - input), reduction)
+
+
+def quantile_weights_both_sides_by_q(input, target, q=0.5, reduction="mean"):
+    return reduce(q * (target - input).abs(), reduction)
+
+
+@pytest.mark.parametrize(
+    "answer, reason, fragment",
+    [
+        (quantile_residual_backwards, "swapped", "weights are swapped"),
+        (quantile_without_max, "no_max", "never negative"),
+        (quantile_weights_both_sides_by_q, "wrong_value", "expected"),
+    ],
+    ids=["backwards", "without_max", "q_on_both_sides"],
+)
+def test_quantile_names_the_mistake(answer, reason, fragment):
+    assert_fails(ex.quantile, answer, reason, fragment)
+
+
+def test_quantile_accepts_the_where_form():
+    def with_where(input, target, q=0.5, reduction="mean"):
+        r = target - input
+        return reduce(torch.where(r >= 0, q * r, (q - 1) * r), reduction)
+
+    assert ex.quantile.evaluate(with_where).passed
+
+
+# -- answers -------------------------------------------------------------------------------------------
+
+
+def test_quantile_shift_answers(language):
+    assert ex.quantile_shift.evaluate(" Lower ").passed
+    assert_fails(ex.quantile_shift, "higher", "mistake:higher", "0.1" if language == "en" else "0.1")
+    assert_fails(ex.quantile_shift, "unchanged", "mistake:unchanged")
+    assert_fails(ex.quantile_shift, "down", "not_a_choice", "'higher', 'lower', 'unchanged'")
+
+
+def test_outliers_answers():
+    assert ex.outliers.evaluate(1.825).passed and ex.outliers.evaluate(torch.tensor(1.83)).passed
+    assert_fails(ex.outliers, 1.964, "mistake:1.964", "10 % outliers")
+    assert_fails(ex.outliers, 1.063, "mistake:1.063", "MSE's slope")
+    assert_fails(ex.outliers, 1.807, "mistake:1.807", "Huber's slope")
+    assert_fails(ex.outliers, 2.0, "wrong_answer", "2 * n // 5")
+    assert_fails(ex.outliers, "1.825", "not_a_number")
