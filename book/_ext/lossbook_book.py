@@ -8,8 +8,9 @@
   search box splits a Chinese query the same way, so a query such as 交叉熵 or 焦点损失
   finds its pages even where jieba's dictionary lacks the word. Latin words are stemmed as
   English, so "cross-entropy" finds the English pages.
-- Exercise and solution titles in Chinese on the Chinese pages (sphinx-exercise takes its
-  words from the one ``language`` of the whole book, which is English).
+- Exercises numbered from 1 on each page, and their titles and solutions' in Chinese on the
+  Chinese pages (sphinx-exercise numbers across the whole book and takes its words from the
+  one ``language`` of the book, which is English).
 - Each script once per page (Jupyter Book 1 adds sphinx-thebe's configuration script twice,
   which the browser reports as a redeclaration error).
 """
@@ -85,15 +86,20 @@ def add_twin_link(app, pagename, templatename, context, doctree):
     context["body"] = link + context["body"]
 
 
-EXERCISE_TITLE = re.compile(r'(<span class="caption-number">)Exercise (\d+) (</span>)')
+EXERCISE_TITLE = re.compile(r'(<span class="caption-number">)Exercise \d+ (</span>)')
 SOLUTION_TITLE = re.compile(r'(<p class="admonition-title">)Solution(</p>)')
 
 
-def translate_exercise_titles(app, pagename, templatename, context, doctree):
-    if not pagename.startswith("book/zh/") or "body" not in context:
+def number_exercises_per_page(app, pagename, templatename, context, doctree):
+    """Exercise 1, 2, ... on every page (Sphinx counts across the whole unnumbered book), in Chinese on the Chinese pages."""
+    if "body" not in context or "caption-number" not in context["body"]:
         return
-    body = EXERCISE_TITLE.sub(r"\1练习 \2 \3", context["body"])
-    context["body"] = SOLUTION_TITLE.sub(r"\1解答\2", body)
+    word = "练习" if pagename.startswith("book/zh/") else "Exercise"
+    counter = iter(range(1, 1000))
+    body = EXERCISE_TITLE.sub(lambda m: f"{m.group(1)}{word} {next(counter)} {m.group(2)}", context["body"])
+    if pagename.startswith("book/zh/"):
+        body = SOLUTION_TITLE.sub(r"\1解答\2", body)
+    context["body"] = body
 
 
 def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
@@ -115,5 +121,5 @@ def setup(app):
     languages["zh"] = SearchChineseAndEnglish
     app.connect("html-page-context", add_twin_link)
     app.connect("html-page-context", drop_duplicate_scripts)
-    app.connect("html-page-context", translate_exercise_titles)
+    app.connect("html-page-context", number_exercises_per_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
