@@ -221,3 +221,23 @@ def test_screenshots(browser, base_url):
         path = SCREENSHOTS / name
         assert browser.save_screenshot(str(path))
         assert path.stat().st_size > 10_000
+
+
+def test_exercises_are_numbered_per_page_in_the_page_language_with_solutions_folded(browser, base_url):
+    from selenium.webdriver.common.by import By
+
+    for page in chapters():
+        if page.endswith("appendix-benchmarks"):
+            continue
+        open_page(browser, f"{base_url}/{page}.html")
+        titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".exercise .caption-number")]
+        word = "练习" if page.startswith("book/zh/") else "Exercise"
+        assert titles == [f"{word} {i}" for i in range(1, len(titles) + 1)] and len(titles) >= 4, f"{page}: {titles}"
+        solutions = browser.find_elements(By.CSS_SELECTOR, ".solution")
+        assert len(solutions) == len(titles), f"{page}: {len(solutions)} solutions for {len(titles)} exercises"
+        for solution in solutions:
+            body = solution.find_elements(By.CSS_SELECTOR, "section")
+            assert body and not body[0].is_displayed(), f"{page}: a solution is open before it is asked for"
+        solutions[0].find_element(By.CSS_SELECTOR, ".admonition-title").click()
+        time.sleep(0.3)
+        assert solutions[0].find_elements(By.CSS_SELECTOR, "section")[0].is_displayed(), f"{page}: a solution does not open"
