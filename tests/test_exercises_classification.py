@@ -56,6 +56,11 @@ def bce_eps_clamp(input, target, reduction="mean"):
     return reduce(-(target * p.log() + (1 - target) * (1 - p).log()), reduction)
 
 
+def bce_epsilon_in_log(input, target, reduction="mean"):
+    p = torch.sigmoid(input)
+    return reduce(-(target * torch.log(p + 1e-8) + (1 - target) * torch.log(1 - p + 1e-8)), reduction)
+
+
 def bce_labels_swapped(input, target, reduction="mean"):
     log_sig = -F.softplus(-input)
     return reduce(-((1 - target) * log_sig + target * (log_sig - input)), reduction)
@@ -81,7 +86,8 @@ def bce_sum_for_mean(input, target, reduction="mean"):
         (bce_naive, "not_finite", ("log(1 − σ(x)) = log σ(x) − x", "log(1 − σ(x)) = log σ(x) − x")),
         (bce_via_softplus_of_x, "not_finite", ("no exponent is ever positive", "指数永远不为正")),
         (bce_torch_on_probabilities, "clamped", ("not 16 or 100", "而不是 16 或 100")),
-        (bce_eps_clamp, "clamped", ("caps it", "封了顶")),
+        (bce_eps_clamp, "clamped", ("not 16 or 100", "封了顶")),
+        (bce_epsilon_in_log, "clamped", ("a little everywhere", "处处低一点")),
         (bce_labels_swapped, "labels_swapped", ("two terms are swapped", "两项对调了")),
         (bce_no_minus, "sign", ("never negative", "永远不为负")),
         (bce_always_mean, "reduction_ignored", ("'none' keeps every element", "'none' 保留每个元素")),
@@ -129,6 +135,16 @@ def ce_exp_by_hand(input, target, reduction="mean"):
     e = torch.exp(input)
     p = e / e.sum(dim=1, keepdim=True)
     return reduce(-torch.log(p.gather(1, target.unsqueeze(1)).squeeze(1)), reduction)
+
+
+def ce_softmax_plus_epsilon(input, target, reduction="mean"):
+    p = torch.softmax(input, dim=1)
+    return reduce(-torch.log(p[torch.arange(len(target)), target] + 1e-12), reduction)
+
+
+def ce_clamped_softmax(input, target, reduction="mean"):
+    p = torch.softmax(input, dim=1).clamp(min=1e-7)
+    return reduce(-(F.one_hot(target, input.shape[1]) * p.log()).sum(1), reduction)
 
 
 def ce_plus_sign(input, target, reduction="mean"):
@@ -179,6 +195,8 @@ def ce_keepdim_gather(input, target, reduction="mean"):
     [
         (ce_log_of_softmax, "not_finite", ("torch.logsumexp(x, dim=1, keepdim=True)", "torch.logsumexp(x, dim=1, keepdim=True)")),
         (ce_exp_by_hand, "not_finite", ("exp(x) overflows", "exp(x) 溢出")),
+        (ce_softmax_plus_epsilon, "clamped", ("caps it at −log ε", "封顶在 −log ε")),
+        (ce_clamped_softmax, "clamped", ("Stay in log space", "请在对数空间中计算")),
         (ce_plus_sign, "sign", ("never negative", "永远不为负")),
         (ce_one_hot_mean, "mean_over_classes", ("C times too small", "损失会小 C 倍")),
         (ce_one_hot_never_summed, "mean_over_classes", ("sum over the classes", "先在类别维")),
@@ -309,6 +327,16 @@ def focal_log_of_p_t(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     return reduce(-alpha_t * (1 - p_t) ** gamma * torch.log(p_t), reduction)
 
 
+def focal_source_004_fixed_but_clamped(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
+    # source 004's clamp of the probabilities, with its two formula errors corrected
+    eps = 1e-6  # source 004's 1e-9 does nothing in float32 (1 - 1e-9 rounds to 1): see below
+    p = torch.clamp(torch.sigmoid(input), eps, 1.0 - eps)
+    bce = -(target * torch.log(p) + (1 - target) * torch.log(1 - p))
+    p_t = p * target + (1 - p) * (1 - target)
+    alpha_t = alpha * target + (1 - alpha) * (1 - target)
+    return reduce(alpha_t * (1 - p_t) ** gamma * bce, reduction)
+
+
 def focal_sum_always(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     bce, p, p_t = focal_parts(input, target)
     alpha_t = alpha * target + (1 - alpha) * (1 - target)
@@ -325,12 +353,31 @@ def focal_sum_always(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
         (focal_p_t_to_the_gamma, "p_t_power", ("p_t^γ grows", "p_t^γ 随样本变容易而增大")),
         (focal_without_alpha, "no_alpha", ("class weight α_t", "缺少类别权重")),
         (focal_log_of_p_t, "not_finite", ("do not take log(sigmoid(x))", "不要对 sigmoid(x) 取对数")),
+        (focal_source_004_fixed_but_clamped, "clamped", ("caps the BCE factor", "封顶在 −log ε")),
         (focal_sum_always, "reduction_sum_for_mean", ("divide by the number of elements", "要除以元素个数")),
     ],
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
 def test_sigmoid_focal_names_the_mistake(answer, reason, hint, language):
     assert_fails(ex.sigmoid_focal, answer, reason, pick(language, hint))
+
+
+def test_sigmoid_focal_reports_source_004s_float32_clamp_as_not_finite():
+    # with eps = 1e-9, 1 - eps rounds to 1 in float32: the clamp lets log(0) through
+    def clamped_1e9(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
+        p = torch.clamp(torch.sigmoid(input), 1e-9, 1.0 - 1e-9)
+        bce = -(target * torch.log(p) + (1 - target) * torch.log(1 - p))
+        p_t = p * target + (1 - p) * (1 - target)
+        return reduce((alpha * target + (1 - alpha) * (1 - target)) * (1 - p_t) ** gamma * bce, reduction)
+
+    assert_fails(ex.sigmoid_focal, clamped_1e9, "not_finite", "float32", "do not take log(sigmoid(x))")
+
+
+def test_a_wrong_answer_that_is_merely_smaller_is_not_called_clamped():
+    def half_the_loss(input, target, reduction="mean"):
+        return reduce(0.5 * (F.softplus(-input) + (1 - target) * input), reduction)
+
+    assert_fails(ex.bce_with_logits, half_the_loss, "wrong_value", "expected")
 
 
 def test_sigmoid_focal_accepts_torchvisions_formula():

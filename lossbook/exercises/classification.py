@@ -24,6 +24,46 @@ def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
     return loss
 
 
+class _LogitExercise(FunctionExercise):
+    """A :class:`FunctionExercise` that also recognises a loss capped on extreme logits.
+
+    Learners keep ``log`` finite by clamping a probability or adding a small epsilon to it,
+    each with a constant of their own (1e-7, 1e-8, 1e-12, ...), so no single mistake model
+    matches them all. Both lower the loss: a little everywhere (an epsilon inside the log),
+    and down to about -log(epsilon) on a confident mistake. A result that is finite, has the
+    reference's shape and is below the reference wherever the two differ, by less than 0.1 %
+    or on a case with logits of at least 1e3, gets the ``capped`` mistake's hint.
+    """
+
+    def __init__(self, name: str, *, capped: Mistake, **kwargs):
+        super().__init__(name, **kwargs)
+        self.capped = capped
+
+    def _matching_mistake(self, case: Case, got) -> Mistake | None:
+        mistake = super()._matching_mistake(case, got)
+        if mistake is None and self._is_capped(case, got):
+            return self.capped
+        return mistake
+
+    def _is_capped(self, case: Case, got) -> bool:
+        extreme = any(
+            isinstance(a, torch.Tensor) and a.is_floating_point() and bool(a.abs().max() >= 1e3)
+            for a in case.args
+        )
+        if not isinstance(got, torch.Tensor):
+            return False
+        with torch.no_grad():
+            expected, _ = self._call(self.reference, case, with_grad=False)
+        if got.shape != expected.shape or not bool(torch.isfinite(got.detach()).all()):
+            return False
+        g, e = got.detach().double(), expected.detach().double()
+        rtol, atol = (1e-7, 1e-9) if expected.dtype == torch.float64 else (1e-4, 1e-6)
+        differ = ~torch.isclose(g, e, rtol=rtol, atol=atol)
+        if not bool(differ.any()) or not bool((g[differ] < e[differ]).all()):
+            return False
+        return extreme or bool(torch.isclose(g, e, rtol=1e-3, atol=1e-6).all())
+
+
 def _labels(shape, g: torch.Generator, dtype) -> torch.Tensor:
     return torch.randint(0, 2, shape, generator=g).to(dtype)
 
@@ -87,16 +127,19 @@ def _bce_sign(input, target, reduction="mean"):
 
 
 _CLAMPED = Text(
-    "clamping the probability (or the log) keeps the loss finite but caps it: a confident "
-    "mistake at a logit of 1e4 costs 1e4, not 16 or 100, and gets no gradient. Work with "
-    "the logit: log σ(x) = min(x, 0) − log(1 + e^(−|x|)).",
-    "截断概率（或对数）能让损失保持有限，却也给它封了顶：logit 为 1e4 的自信错误应当付出 1e4，"
-    "而不是 16 或 100，而且截断后它得不到梯度。请直接用 logit 计算："
+    "clamping the probability, or adding a small ε inside the log, lowers the loss: a little "
+    "everywhere, and on a confident mistake it caps it (at a logit of 1e4 the loss is 1e4, not "
+    "16 or 100, and it gets no gradient). Work with the logit: "
+    "log σ(x) = min(x, 0) − log(1 + e^(−|x|)).",
+    "截断概率或在对数里加一个小 ε 都会让损失偏低：处处低一点，而在自信的错误上则给它封了顶"
+    "（logit 为 1e4 时损失应是 1e4，而不是 16 或 100，而且截断后得不到梯度）。请直接用 logit 计算："
     "log σ(x) = min(x, 0) − log(1 + e^(−|x|))。",
 )
 
-bce_with_logits = FunctionExercise(
+
+bce_with_logits = _LogitExercise(
     "bce_with_logits",
+    capped=Mistake("clamped", _bce_sigmoid_then_bce, _CLAMPED),
     reference=lossbook.binary_cross_entropy_with_logits,
     cases=lambda g: _binary_cases(g, {}),
     reductions=True,
@@ -183,6 +226,11 @@ def _pick(log_p, target):
     return log_p[torch.arange(log_p.shape[0]), target]
 
 
+def _ce_epsilon(input, target, reduction="mean"):
+    p = torch.softmax(input, dim=1)
+    return _reduce(-torch.log(_pick(p, target) + 1e-8), reduction)
+
+
 def _ce_sign(input, target, reduction="mean"):
     return -lossbook.cross_entropy(input, target, reduction=reduction)
 
@@ -218,8 +266,14 @@ _MEAN_OVER_CLASSES = Text(
     "得到每个样本一个损失，再对 N 个样本归约。对全部 N × C 项求平均，损失会小 C 倍。",
 )
 
-cross_entropy = FunctionExercise(
+cross_entropy = _LogitExercise(
     "cross_entropy",
+    capped=Mistake("clamped", _ce_epsilon, Text(
+        "adding a small ε to the probabilities (or clamping them) lowers the loss: a little "
+        "everywhere, and it caps it at −log ε: a true class 2e4 below the best logit costs 2e4, "
+        "not 18 or 28. Stay in log space: log softmax(x) = x − logsumexp(x).",
+        "给概率加一个小 ε（或截断概率）会让损失偏低：处处低一点，并把它封顶在 −log ε：真实类别的 logit "
+        "比最大值低 2e4 时损失就是 2e4，而不是 18 或 28。请在对数空间中计算：log softmax(x) = x − logsumexp(x)。")),
     reference=lossbook.cross_entropy,
     cases=_ce_cases,
     reductions=True,
@@ -427,6 +481,13 @@ def _focal_parts(input, target, alpha):
     return bce, p, p_t, alpha_t
 
 
+def _focal_clamped(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
+    p = torch.sigmoid(input).clamp(1e-9, 1 - 1e-9)
+    p_t = p * target + (1 - p) * (1 - target)
+    alpha_t = alpha * target + (1 - alpha) * (1 - target)
+    return _reduce(-alpha_t * (1 - p_t) ** gamma * torch.log(p_t), reduction)
+
+
 def _focal_one_minus_p(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     bce, p, p_t, alpha_t = _focal_parts(input, target, alpha)
     return _reduce(alpha_t * (1 - p) ** gamma * bce, reduction)
@@ -452,8 +513,14 @@ def _focal_no_alpha(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     return _reduce((1 - p_t) ** gamma * bce, reduction)
 
 
-sigmoid_focal = FunctionExercise(
+sigmoid_focal = _LogitExercise(
     "sigmoid_focal",
+    capped=Mistake("clamped", _focal_clamped, Text(
+        "clamping p (as source 004 does with eps) or adding ε inside the log lowers the loss, and "
+        "caps the BCE factor at −log ε: a hard sample at a logit of ±1e4 should cost α_t · 1e4. "
+        "Compute the BCE factor from the logit, as in the first exercise.",
+        "截断 p（资料 004 用 eps 这样做）或在对数里加 ε 会让损失偏低，并把 BCE 因子封顶在 −log ε："
+        "logit 为 ±1e4 的困难样本的损失应是 α_t · 1e4。请像第一道练习那样直接由 logit 计算 BCE 因子。")),
     reference=lossbook.sigmoid_focal_loss,
     cases=_focal_cases,
     reductions=True,
