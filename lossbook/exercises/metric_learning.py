@@ -45,7 +45,7 @@ _SQRT_HINT = Text(
     "Two identical embeddings (distance 0) are common in a batch. torch.linalg.vector_norm(x1 - x2, "
     "dim=1) (or .norm(dim=1)) gives the subgradient 0 there; (x1 - x2).pow(2).sum(1).sqrt() does not.",
     "√s 的导数是 1/(2√s)，在 s = 0 处为无穷大，autograd 再乘以 0 就得到 nan。"
-    "批量中两个嵌入完全相同（距离为 0）的情况很常见。torch.linalg.vector_norm(x1 - x2, dim=1)"
+    "批次中两个嵌入完全相同（距离为 0）的情况很常见。torch.linalg.vector_norm(x1 - x2, dim=1)"
     "（或 .norm(dim=1)）在那里给出次梯度 0；(x1 - x2).pow(2).sum(1).sqrt() 则不会。",
 )
 
@@ -107,7 +107,7 @@ def _contrastive_cases(g):
     x1, x2 = _embeddings(g, 8, 4, 0.8, torch.float64), _embeddings(g, 8, 4, 0.8, torch.float64)
     y8 = torch.tensor([0, 1, 0, 0, 1, 0, 1, 0])
     cases.append(Case((x1, x2, y8), {"margin": 2.0, "reduction": "none"},
-                      Text("float64, integer targets, margin 2", "float64，整数标签，margin 2"), grad=(0, 1), **_LOOSE))
+                      Text("float64, integer targets, margin 2", "float64，整数标签，间隔 2"), grad=(0, 1), **_LOOSE))
     # Similar pairs at distance 0 (duplicates), compared with their gradient: a naive sqrt gives nan.
     x1 = _embeddings(g, 5, 3, 0.6, torch.float64)
     x2 = torch.cat([x1[:2], _embeddings(g, 3, 3, 0.6, torch.float64)])
@@ -148,11 +148,11 @@ contrastive = FunctionExercise(
         Mistake("no_clamp", _contrastive_no_clamp, Text(
             "a dissimilar pair farther than the margin must cost nothing: take max(0, m − d) before "
             "squaring; (m − d)² pulls far-apart pairs back to distance m.",
-            "距离超过 margin 的不相似对不应有代价：先取 max(0, m − d) 再平方；"
+            "距离超过间隔的不相似对不应有代价：先取 max(0, m − d) 再平方；"
             "(m − d)² 会把本已分得很开的对拉回到距离 m。")),
         Mistake("hinge_on_squared_distance", _contrastive_hinge_on_squares, Text(
             "the hinge compares the distance d with the margin, max(0, m − d), not the squared distance d².",
-            "合页项比较的是距离 d 与 margin，即 max(0, m − d)，而不是平方距离 d²。")),
+            "合页项比较的是距离 d 与间隔 m，即 max(0, m − d)，而不是平方距离 d²。")),
     ],
     unstable_hint=_SQRT_HINT,
     hint=Text(
@@ -167,7 +167,7 @@ contrastive = FunctionExercise(
         "pushed apart by ½·max(0, m − d)² only while it is closer than the margin. The distance goes "
         "through torch.linalg.vector_norm, whose gradient at d = 0 is the subgradient 0: identical "
         "embeddings do not turn the gradient into nan.",
-        "相似对（y = 1）被弹簧 ½d² 拉近；不相似对（y = 0）只在距离小于 margin 时才被 "
+        "相似对（y = 1）被弹簧 ½d² 拉近；不相似对（y = 0）只在距离小于间隔时才被 "
         "½·max(0, m − d)² 推开。距离用 torch.linalg.vector_norm 计算，它在 d = 0 处的梯度是次梯度 0："
         "完全相同的嵌入不会让梯度变成 nan。",
     ),
@@ -175,7 +175,7 @@ contrastive = FunctionExercise(
     coverage=Text(
         "float32 and float64, float and integer targets, margins 1 and 2, every reduction, pairs at "
         "distance 0, the gradient",
-        "float32 与 float64、浮点与整数标签、margin 1 与 2、所有 reduction、距离为 0 的对、梯度",
+        "float32 与 float64、浮点与整数标签、间隔 1 与 2、所有 reduction、距离为 0 的对、梯度",
     ),
 )
 
@@ -221,7 +221,7 @@ def _triplet_cases(g):
     for reduction in ("none", "mean", "sum"):
         a, p, n = (_embeddings(g, 6, 3, 0.6, torch.float64) for _ in range(3))
         cases.append(Case((a, p, n), {"margin": 0.5, "reduction": reduction},
-                          Text("float64, margin 0.5", "float64，margin 0.5"), grad=(0, 1, 2), **_LOOSE))
+                          Text("float64, margin 0.5", "float64，间隔 0.5"), grad=(0, 1, 2), **_LOOSE))
     a, p, n = (_embeddings(g, 8, 4, 0.8, torch.float64) for _ in range(3))
     cases.append(Case((a, p, n), {"margin": 1.0, "reduction": "none"},
                       Text("float64, 8 triplets", "float64，8 个三元组"), grad=(0, 1, 2), **_LOOSE))
@@ -288,7 +288,7 @@ triplet = FunctionExercise(
     coverage=Text(
         "float32 and float64, margins 0.2, 0.5 and 1, every reduction, positives and negatives at "
         "distance 0, the gradient with respect to all three inputs",
-        "float32 与 float64、margin 0.2、0.5 与 1、所有 reduction、距离为 0 的正负样本、对三个输入的梯度",
+        "float32 与 float64、间隔 0.2、0.5 与 1、所有 reduction、距离为 0 的正负样本、对三个输入的梯度",
     ),
 )
 
@@ -347,7 +347,7 @@ def _triplet_grad_cases(g):
     cases = []
     for n_rows, dim, margin, dtype in ((6, 3, 0.5, torch.float64), (8, 5, 1.0, torch.float64), (6, 3, 0.5, torch.float32)):
         a, p, n = (_embeddings(g, n_rows, dim, 0.6, dtype) for _ in range(3))
-        label = Text(f"{str(dtype)[6:]}, margin {margin}", f"{str(dtype)[6:]}，margin {margin}")
+        label = Text(f"{str(dtype)[6:]}, margin {margin}", f"{str(dtype)[6:]}，间隔 {margin}")
         cases.append(Case((a, p, n), {"margin": margin}, label, grad=()))
     a, p, n = (_embeddings(g, 4, 2, 1e3, torch.float32) for _ in range(3))
     cases.append(Case((a, p, n), {"margin": 1.0}, Text("float32, distances of about 1e3", "float32，距离约为 1e3"), grad=()))
@@ -398,7 +398,7 @@ triplet_grad = FunctionExercise(
     solution=my_triplet_grad,
     coverage=Text(
         "float32 and float64, margins 0.5 and 1, active and inactive triplets, distances of about 1e3",
-        "float32 与 float64、margin 0.5 与 1、有效与无效的三元组、约 1e3 的距离",
+        "float32 与 float64、间隔 0.5 与 1、有效与无效的三元组、约 1e3 的距离",
     ),
 )
 
@@ -478,11 +478,11 @@ count_triplets = _CountExercise(
     explanation=Text(
         "An anchor (PK choices), a positive among the K − 1 other samples of its class, a negative "
         "among the (P − 1)·K samples of the other classes: PK·(K − 1)·(P − 1)·K triplets, 216 for "
-        "P = 4, K = 3, and 6,528 for the P = 8, K = 4 batches of the batch-hard paper: the O(B³) "
-        "growth that makes mining necessary.",
+        "P = 4, K = 3, 2,688 for P = 8, K = 4 and 14,688 for P = 18, K = 4 (72 images): the "
+        "O(B³) growth that makes mining necessary.",
         "锚点（PK 种）、同类其余 K − 1 个样本中的一个正样本、其他类 (P − 1)·K 个样本中的一个负样本："
-        "共 PK·(K − 1)·(P − 1)·K 个三元组，P = 4、K = 3 时为 216，batch-hard 论文中 P = 8、K = 4 的批量"
-        "已有 6,528 个：这种 O(B³) 的增长正是需要挖掘的原因。",
+        "共 PK·(K − 1)·(P − 1)·K 个三元组，P = 4、K = 3 时为 216，P = 8、K = 4 时为 2,688，"
+        "P = 18、K = 4（72 张图）时已有 14,688 个：这种 O(B³) 的增长正是需要挖掘的原因。",
     ),
     solution=my_count_triplets,
     coverage=Text(
@@ -546,7 +546,7 @@ arcface_jump = AnswerExercise(
             "这是以弧度表示的 π − m；题目要的是角度（度）。")),
         (math.degrees(0.5), Text(
             "28.6° is the margin itself in degrees; the switch happens where θ + m reaches 180°.",
-            "28.6° 是 margin 本身换算成的角度；切换发生在 θ + m 到达 180° 的地方。")),
+            "28.6° 是间隔 m 本身换算成的角度；切换发生在 θ + m 到达 180° 的地方。")),
         (90.0, Text(
             "cos θ = 0, at 90°, is where easy_margin=True would switch; the default easy_margin=False "
             "switches where θ + m reaches π.",
