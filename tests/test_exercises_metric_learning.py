@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -52,6 +53,15 @@ def test_other_right_answers_pass():
     def count_with_a_float(P, K):
         return float(P * K * (K - 1) * (P - 1) * K)
 
+    def count_with_numpy(P, K):
+        return np.int64(P) * K * (K - 1) * (P - 1) * K
+
+    def count_with_torch(P, K):
+        y = torch.arange(P).repeat_interleave(K)
+        same = y[:, None] == y[None, :]
+        positive = same & ~torch.eye(P * K, dtype=torch.bool)
+        return (positive[:, :, None] & ~same[:, None, :]).sum()  # a 0-dimensional tensor
+
     def count_by_loops(P, K):
         labels = [c for c in range(P) for _ in range(K)]
         n = len(labels)
@@ -65,6 +75,8 @@ def test_other_right_answers_pass():
         (ex.triplet, triplet_with_torch),
         (ex.triplet_grad, triplet_grad_by_autograd),
         (ex.count_triplets, count_with_a_float),
+        (ex.count_triplets, count_with_numpy),
+        (ex.count_triplets, count_with_torch),
         (ex.count_triplets, count_by_loops),
     ]:
         feedback = exercise.evaluate(answer)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -436,13 +437,14 @@ def _count_every_other_sample(P, K):
 
 
 class _CountExercise(FunctionExercise):
-    """A FunctionExercise whose answer is a count: 216.0 and tensor(216) count as 216."""
+    """A FunctionExercise whose answer is a count: 216.0, numpy.int64(216) and tensor(216) count as 216."""
 
     def _compare(self, expected, got, case, what, text):
-        if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.dtype.is_complex:
-            value = got.item()
-            got = int(value) if float(value).is_integer() else value
-        if isinstance(got, float) and got.is_integer():
+        if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_complex():
+            got = got.item()
+        if isinstance(got, numbers.Integral) and not isinstance(got, bool):
+            got = int(got)  # numpy and torch integers too
+        elif isinstance(got, numbers.Real) and not isinstance(got, bool) and math.isfinite(got) and float(got).is_integer():
             got = int(got)
         return super()._compare(expected, got, case, what, text)
 
