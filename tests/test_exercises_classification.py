@@ -218,7 +218,13 @@ def test_cross_entropy_reports_a_kept_dimension_and_accepts_log_softmax_with_gat
         log_p = torch.log_softmax(input, dim=1)
         return reduce(-log_p.gather(1, target.unsqueeze(1)).squeeze(1), reduction)
 
+    def max_subtracted_by_hand(input, target, reduction="mean"):
+        z = input - input.max(dim=1, keepdim=True).values
+        log_p = z - torch.log(torch.exp(z).sum(dim=1, keepdim=True))
+        return reduce(-log_p.gather(1, target[:, None])[:, 0], reduction)
+
     assert ex.cross_entropy.evaluate(with_log_softmax).passed
+    assert ex.cross_entropy.evaluate(max_subtracted_by_hand).passed
 
 
 # -- the gradient of cross-entropy ---------------------------------------------------------------------
