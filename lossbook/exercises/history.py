@@ -60,7 +60,7 @@ busiest_decade = AnswerExercise(
 print(sum(2010 <= year <= 2019 for year, *rest in EVENTS))   # 14
 
 from collections import Counter
-print(Counter((e[0] // 10 * 10, e[4]) for e in EVENTS))      # per decade and family
+print(sorted(Counter(year // 10 * 10 for year, *rest in EVENTS).items()))   # per decade
 ''',
 )
 
@@ -495,18 +495,22 @@ elite_fraction = AnswerExercise(
         "比例越大越慢，在这里也并不更可靠，因为宽而收缩缓慢的分布仍可能落进相邻的谷。这类结论需要多个种子。",
     ),
     solution='''
-def rounds_until_small(fraction, seed, n=200):
+def run(fraction, seed, n=200, rounds=30):
     gen = torch.Generator().manual_seed(seed)
     mean, std = torch.tensor(-3.0, dtype=torch.float64), torch.tensor(3.0, dtype=torch.float64)
-    for it in range(1, 31):
+    first = None  # the first round with σ < 1e-3
+    for it in range(1, rounds + 1):
         x = mean + std * torch.randn(n, generator=gen, dtype=torch.float64)
         elite = x[f(x).argsort()[: round(fraction * n)]]
         mean, std = elite.mean(), elite.std()
-        if std < 1e-3:
-            return it
+        if first is None and std < 1e-3:
+            first = it
+    return first, abs(mean.item() - 2.1915) < 1e-3
 
 
 for fraction in (0.02, 0.1, 0.5):
-    print(fraction, [rounds_until_small(fraction, seed) for seed in range(20)])
+    runs = [run(fraction, seed) for seed in range(20)]
+    print(f"elite fraction {fraction}: rounds {[r for r, _ in runs]}, "
+          f"global minimum found {sum(found for _, found in runs)}/20")
 ''',
 )
