@@ -127,22 +127,25 @@ def _as_length_tensor(name: str, value, device) -> torch.Tensor:
     raise TypeError(f"{name} must be an integer tensor, an int or a sequence of ints; got {type(value).__name__}")
 
 
-def _check_lengths(name: str, lengths: torch.Tensor, high: int, high_what: str) -> None:
+def _check_lengths(name: str, lengths: torch.Tensor, high: int, high_what: str) -> tuple[int, int]:
+    """Refuse lengths outside [0, high]; return the smallest and the largest (0, 0 for none)."""
     if lengths.numel() == 0:
-        return
+        return 0, 0
     low, top = torch.aminmax(lengths)
     low, top = int(low), int(top)
     if low < 0:
         raise ValueError(f"{name} must be >= 0; got a length of {low}")
     if top > high:
         raise ValueError(f"{name} must be <= {high_what} ({high}); got a length of {top}")
+    return low, top
 
 
 def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
     """Validate the arguments of ctc_loss and bring them to the batched, padded form.
 
     Returns ``(log_probs (T, N, C), targets (N, S) int64 with a valid label past each length,
-    input_lengths (N,), target_lengths (N,), unbatched)``.
+    input_lengths (N,), target_lengths (N,), unbatched, full)``; ``full`` says that every
+    sample uses all T frames and all S labels.
     """
     check_tensor("log_probs", log_probs)
     if log_probs.dim() not in (2, 3):
@@ -171,7 +174,7 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
         raise ValueError(
             f"target_lengths must have one length per batch element ({N}); got {target_lengths.shape[0]}"
         )
-    _check_lengths("input_lengths", input_lengths, T, "the number of frames T of log_probs")
+    input_low, _ = _check_lengths("input_lengths", input_lengths, T, "the number of frames T of log_probs")
     targets = targets.to(device)
     if unbatched:
         if targets.dim() == 2 and targets.shape[0] == 1:
@@ -187,9 +190,11 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
                 f"targets must have one row per batch element: shape (N, S) = ({N}, S); "
                 f"got shape {tuple(targets.shape)}"
             )
-        _check_lengths("target_lengths", target_lengths, targets.shape[1], "the width S of the padded targets")
+        target_low, target_top = _check_lengths(
+            "target_lengths", target_lengths, targets.shape[1], "the width S of the padded targets"
+        )
     elif targets.dim() == 1:
-        _check_lengths("target_lengths", target_lengths, targets.numel(), "the number of targets")
+        target_low, target_top = _check_lengths("target_lengths", target_lengths, targets.numel(), "the number of targets")
         total = int(target_lengths.sum())
         if total != targets.numel():
             raise ValueError(
@@ -197,6 +202,7 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
                 f"sum(target_lengths) = {total}, got {targets.numel()} labels"
             )
         targets = _pad_concatenated(targets, target_lengths)
+        target_top = targets.shape[1]
     else:
         raise ValueError(
             f"targets must be padded (N, S) or concatenated 1-D; got shape {tuple(targets.shape)}"
@@ -213,7 +219,8 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
         low, high = (int(v) for v in torch.aminmax(targets))
         if low < 0 or high >= C or C == 1 or bool((targets == blank).any()):
             _raise_bad_label(targets, inside, C, blank)
-    return log_probs, targets, input_lengths, target_lengths, unbatched
+    full = input_low == T and target_low == target_top == S
+    return log_probs, targets, input_lengths, target_lengths, unbatched, full
 
 
 def _raise_bad_label(targets, inside, C, blank):
@@ -302,89 +309,70 @@ class _CTCFunction(torch.autograd.Function):
     """The reduced CTC loss, with the hand-written backward pass described above."""
 
     @staticmethod
-    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity):
+    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity, full):
         T, N, C = log_probs.shape
         S = targets.shape[1]
         L = 2 * S + 1
-        device, dtype = log_probs.device, log_probs.dtype
         with_beta = ctx.needs_input_grad[0]
-        rows = 2 * N if with_beta else N
-        ext = torch.full((N, L), blank, dtype=torch.int64, device=device)
-        ext[:, 1::2] = targets
-        ext_len = 2 * target_lengths + 1
-        position = torch.arange(L, device=device)
-        frame = torch.arange(T, device=device).unsqueeze(1)
-        # A holds the log-emissions log y^t_{l'_s} first, then the recursion overwrites them
-        # with the log-alphas. Frames past a sample's input length get the absorbing emission.
-        # Positions past a sample's extended label keep real emissions: they are reached only
-        # from the label's end, never lead back, and the backward pass reads them as -inf.
-        # Every entry is written below, without a pass over the whole buffer: the padding
-        # columns and row 0 here, rows 1 to T by the emissions, row T + 1 by the absorbing row.
-        A = torch.empty((T + 2, rows, L + 2), dtype=dtype, device=device)
-        A[:, :, :2] = -math.inf
-        A[0, :, 2:] = -math.inf
-        A[0, :, 1] = 0.0
-        absorbing = torch.full((N, L), -math.inf, dtype=dtype, device=device)
-        absorbing.scatter_(1, (ext_len - 1).unsqueeze(1), 0.0)
-        A[T + 1].view(rows // N, N, L + 2)[:, :, 2:] = absorbing
-        live = (frame < input_lengths).unsqueeze(2)  # (T, N, 1)
-        emit_fwd = log_probs.gather(2, ext.unsqueeze(0).expand(T, N, L))
-        torch.where(live, emit_fwd, absorbing, out=A[1 : T + 1, :N, 2:])
-        if with_beta:
-            # The reversed samples: frame t' = T_n - 1 - t, position s' = L_n - 1 - s.
-            back_t = (input_lengths - 1 - frame).clamp_(min=0)  # (T, N)
-            back_s = (ext_len.unsqueeze(1) - 1 - position).clamp_(min=0)  # (N, L)
-            label = torch.arange(S, device=device)
-            reversed_targets = targets.gather(1, (target_lengths.unsqueeze(1) - 1 - label).clamp_(min=0))
-            pen = _skip_penalty(torch.cat([targets, reversed_targets]), L, dtype)
-            emit_rev = emit_fwd.gather(0, back_t.unsqueeze(2).expand(T, N, L))
-            del emit_fwd
-            torch.where(live, emit_rev.gather(2, back_s.expand(T, N, L)), absorbing, out=A[1 : T + 1, N:, 2:])
-            del emit_rev
+        if full:
+            A, pen, ext = _full_length_trellis(log_probs, targets, blank, with_beta)
+            ext_len = back_t = back_s = None
         else:
-            pen = _skip_penalty(targets, L, dtype)
-            del emit_fwd
+            A, pen, ext, ext_len, back_t, back_s = _trellis(log_probs, targets, input_lengths, target_lengths, blank, with_beta)
         _log_alpha_(pen, A)
-        log_p = A[-1, :N].gather(1, (ext_len + 1).unsqueeze(1)).squeeze(1)  # column of L_n - 1
+        if full:
+            log_p = A[-1, :N, L + 1]  # position L - 1 of every sample
+        else:
+            log_p = A[-1, :N].gather(1, (ext_len + 1).unsqueeze(1)).squeeze(1)  # column of L_n - 1
         nll = log_p.neg()
         if zero_infinity:
             nll.masked_fill_(torch.isinf(nll), 0.0)
         if reduction == "mean":
             # each loss divided by its target length, then averaged
-            weights = target_lengths.clamp(min=1).to(dtype).mul_(N).reciprocal_()
-            loss = torch.dot(nll, weights) if N > 0 else nll.sum().div(0)
-        elif reduction == "sum":
-            weights = None
-            loss = nll.sum()
+            if full:
+                weights = 1.0 / (max(S, 1) * N) if N > 0 else math.nan
+                loss = nll.sum().mul_(weights)
+            else:
+                weights = target_lengths.clamp(min=1).to(log_probs.dtype).mul_(N).reciprocal_()
+                loss = torch.dot(nll, weights) if N > 0 else nll.sum().div(0)
         else:
             weights = None
-            loss = nll
+            loss = nll.sum() if reduction == "sum" else nll
         if with_beta:
-            ctx.save_for_backward(log_probs, A, ext, ext_len, log_p, input_lengths, back_t, back_s, weights)
-            ctx.reduction = reduction
+            tensors = (log_probs, A, ext, log_p, input_lengths)
+            tensors += (weights,) if isinstance(weights, torch.Tensor) else (None,)
+            tensors += (ext_len, back_t, back_s) if not full else (None, None, None)
+            ctx.save_for_backward(*tensors)
+            ctx.reduction, ctx.full, ctx.weight = reduction, full, weights
         return loss
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_loss):
-        log_probs, A, ext, ext_len, log_p, input_lengths, back_t, back_s, weights = ctx.saved_tensors
+        log_probs, A, ext, log_p, input_lengths, weights, ext_len, back_t, back_s = ctx.saved_tensors
         T, L = A.shape[0] - 2, A.shape[2] - 2
         N = A.shape[1] // 2
-        index = ext.unsqueeze(0).expand(T, N, L)
-        # beta_t(s) = alpha of the reversed sample at (T_n - 1 - t, L_n - 1 - s), read from the
-        # padded layout; a position past the extended label reads padding column 0 (-inf).
-        inside = torch.arange(L, device=A.device) < ext_len.unsqueeze(1)
-        column = torch.where(inside, back_s + 2, 0)
-        buffer = A[1 : T + 1, N:].gather(0, back_t.unsqueeze(2).expand(T, N, L + 2))
-        log_gamma = buffer.gather(2, column.expand(T, N, L))
+        index = ext[:N].unsqueeze(0).expand(T, N, L)
+        if ctx.full:
+            # beta_t(s) is alpha of the reversed sample at (T - 1 - t, L - 1 - s): a flip.
+            log_gamma = A[1 : T + 1, N:, 2:].flip(0, 2)
+            log_gamma.add_(A[1 : T + 1, :N, 2:]).sub_(log_probs.gather(2, index))
+            scale = torch.where(torch.isfinite(log_p), log_p, math.inf).unsqueeze(0)
+        else:
+            # beta_t(s) = alpha of the reversed sample at (T_n - 1 - t, L_n - 1 - s), read from the
+            # padded layout; a position past the extended label reads padding column 0 (-inf).
+            inside = torch.arange(L, device=A.device) < ext_len.unsqueeze(1)
+            column = torch.where(inside, back_s + 2, 0)
+            buffer = A[1 : T + 1, N:].gather(0, back_t.unsqueeze(2).expand(T, N, L + 2))
+            log_gamma = buffer.gather(2, column.expand(T, N, L))
+            log_emission = torch.gather(log_probs, 2, index, out=buffer[:, :, :L])  # reuses the buffer
+            log_gamma.add_(A[1 : T + 1, :N, 2:]).sub_(log_emission)
+            del buffer, log_emission
+            live = torch.arange(T, device=A.device).unsqueeze(1) < input_lengths
+            scale = torch.where(live & torch.isfinite(log_p), log_p, math.inf)
         # gamma = alpha beta / (y p): 0 in frames past the input length (the absorbing steps),
         # for infeasible samples (p = 0) and at dead positions (where a difference of
         # infinities gives NaN).
-        log_emission = torch.gather(log_probs, 2, index, out=buffer[:, :, :L])  # reuses the buffer
-        log_gamma.add_(A[1 : T + 1, :N, 2:]).sub_(log_emission)
-        del buffer, log_emission
-        live = torch.arange(T, device=A.device).unsqueeze(1) < input_lengths
-        scale = torch.where(live & torch.isfinite(log_p), log_p, math.inf)
         log_gamma.sub_(scale.unsqueeze(2))
         # Posteriors below the smallest normal number are flushed to 0 before exp: exp is an
         # order of magnitude slower when its results are subnormal, and they change no sum.
@@ -392,16 +380,87 @@ class _CTCFunction(torch.autograd.Function):
         gamma = log_gamma.exp_().nan_to_num_(nan=0.0)
         # d(-log p)/d log y^t_k = -sum over positions s with l'_s = k of gamma_t(s), times the
         # weight of the sample in the reduction.
-        if ctx.reduction == "mean":
-            factor = weights.mul(grad_loss.neg())
-        elif ctx.reduction == "sum":
-            factor = grad_loss.neg().expand(N)
+        if ctx.reduction == "mean" and ctx.full:
+            gamma.mul_(grad_loss.neg().mul(ctx.weight))
         else:
-            factor = grad_loss.neg()
-        gamma.mul_(factor.to(A.dtype).unsqueeze(1))
+            if ctx.reduction == "mean":
+                factor = weights.mul(grad_loss.neg())
+            elif ctx.reduction == "sum":
+                factor = grad_loss.neg().expand(N)
+            else:
+                factor = grad_loss.neg()
+            gamma.mul_(factor.to(A.dtype).unsqueeze(1))
         grad = torch.zeros_like(log_probs)
         grad.scatter_add_(2, index, gamma)
-        return grad, None, None, None, None, None, None
+        return grad, None, None, None, None, None, None, None
+
+
+def _full_length_trellis(log_probs, targets, blank, with_beta):
+    """The buffer A and the skip penalties when every sample uses all T frames and S labels.
+
+    Then the reversed samples are flips: their emissions are the forward ones flipped in time
+    and position, and their labels the targets flipped.
+    """
+    T, N, C = log_probs.shape
+    S = targets.shape[1]
+    L = 2 * S + 1
+    row_targets = torch.cat([targets, targets.flip(1)]) if with_beta else targets
+    rows = row_targets.shape[0]
+    ext = torch.full((rows, L), blank, dtype=torch.int64, device=log_probs.device)
+    ext[:, 1::2] = row_targets
+    A = torch.full((T + 2, rows, L + 2), -math.inf, dtype=log_probs.dtype, device=log_probs.device)
+    A[0, :, 1] = 0.0  # the virtual start
+    A[T + 1, :, L + 1] = 0.0  # the absorbing step ends at position L - 1
+    emissions = torch.gather(log_probs, 2, ext[:N].unsqueeze(0).expand(T, N, L), out=A[1 : T + 1, :N, 2:])
+    if with_beta:
+        A[1 : T + 1, N:, 2:] = emissions.flip(0, 2)
+    return A, _skip_penalty(row_targets, L, log_probs.dtype), ext
+
+
+def _trellis(log_probs, targets, input_lengths, target_lengths, blank, with_beta):
+    """The buffer A, the skip penalties and the reversal indices for samples of any lengths."""
+    T, N, C = log_probs.shape
+    S = targets.shape[1]
+    L = 2 * S + 1
+    device, dtype = log_probs.device, log_probs.dtype
+    rows = 2 * N if with_beta else N
+    ext = torch.full((N, L), blank, dtype=torch.int64, device=device)
+    ext[:, 1::2] = targets
+    ext_len = 2 * target_lengths + 1
+    position = torch.arange(L, device=device)
+    frame = torch.arange(T, device=device).unsqueeze(1)
+    # A holds the log-emissions log y^t_{l'_s} first, then the recursion overwrites them
+    # with the log-alphas. Frames past a sample's input length get the absorbing emission.
+    # Positions past a sample's extended label keep real emissions: they are reached only
+    # from the label's end, never lead back, and the backward pass reads them as -inf.
+    # Every entry is written below, without a pass over the whole buffer: the padding
+    # columns and row 0 here, rows 1 to T by the emissions, row T + 1 by the absorbing row.
+    A = torch.empty((T + 2, rows, L + 2), dtype=dtype, device=device)
+    A[:, :, :2] = -math.inf
+    A[0, :, 2:] = -math.inf
+    A[0, :, 1] = 0.0
+    absorbing = torch.full((N, L), -math.inf, dtype=dtype, device=device)
+    absorbing.scatter_(1, (ext_len - 1).unsqueeze(1), 0.0)
+    A[T + 1].view(rows // N, N, L + 2)[:, :, 2:] = absorbing
+    live = (frame < input_lengths).unsqueeze(2)  # (T, N, 1)
+    emit_fwd = log_probs.gather(2, ext.unsqueeze(0).expand(T, N, L))
+    torch.where(live, emit_fwd, absorbing, out=A[1 : T + 1, :N, 2:])
+    back_t = back_s = None
+    if with_beta:
+        # The reversed samples: frame t' = T_n - 1 - t, position s' = L_n - 1 - s.
+        back_t = (input_lengths - 1 - frame).clamp_(min=0)  # (T, N)
+        back_s = (ext_len.unsqueeze(1) - 1 - position).clamp_(min=0)  # (N, L)
+        label = torch.arange(S, device=device)
+        reversed_targets = targets.gather(1, (target_lengths.unsqueeze(1) - 1 - label).clamp_(min=0))
+        pen = _skip_penalty(torch.cat([targets, reversed_targets]), L, dtype)
+        emit_rev = emit_fwd.gather(0, back_t.unsqueeze(2).expand(T, N, L))
+        del emit_fwd
+        torch.where(live, emit_rev.gather(2, back_s.expand(T, N, L)), absorbing, out=A[1 : T + 1, N:, 2:])
+        del emit_rev
+    else:
+        pen = _skip_penalty(targets, L, dtype)
+        del emit_fwd
+    return A, pen, ext, ext_len, back_t, back_s
 
 
 def ctc_loss(
@@ -452,13 +511,13 @@ def ctc_loss(
         torch.Size([])
     """
     check_reduction(reduction)
-    log_probs, targets, input_lengths, target_lengths, unbatched = _prepare(
+    log_probs, targets, input_lengths, target_lengths, unbatched, full = _prepare(
         log_probs, targets, input_lengths, target_lengths, blank
     )
     dtype = log_probs.dtype
     loss = _CTCFunction.apply(
         log_probs.to(compute_dtype(dtype)),
-        targets, input_lengths, target_lengths, blank, reduction, bool(zero_infinity),
+        targets, input_lengths, target_lengths, blank, reduction, bool(zero_infinity), full,
     )
     if unbatched and reduction == "none":
         loss = loss[0]

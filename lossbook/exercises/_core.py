@@ -313,7 +313,7 @@ class Exercise:
 
     def hint(self) -> None:
         """Print a hint."""
-        print(MESSAGES["hint_prefix"].format().strip() + " " + self._hint.format())
+        print(MESSAGES["hint_prefix"].format().lstrip() + self._hint.format())
 
     def solution_source(self) -> str:
         if self._solution is None:
