@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import torch
-from torch.autograd.function import once_differentiable
 
 from ._base import Loss
 from .validation import (
@@ -73,6 +72,10 @@ class _Pointwise:
     def derivative_times_(self, d: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def derivative(self, d: torch.Tensor) -> torch.Tensor:
+        """phi'(d) from differentiable, out-of-place operations: the double-backward path."""
+        raise NotImplementedError
+
 
 class _Squared(_Pointwise):
     # phi(d) = d^2, phi'(d) = 2 d
@@ -82,6 +85,9 @@ class _Squared(_Pointwise):
     def derivative_times_(self, d, scale):
         return d.mul_(2 * scale)
 
+    def derivative(self, d):
+        return 2 * d
+
 
 class _Absolute(_Pointwise):
     # phi(d) = |d|, phi'(d) = sign(d), taken as 0 at d = 0 as in torch
@@ -90,6 +96,9 @@ class _Absolute(_Pointwise):
 
     def derivative_times_(self, d, scale):
         return d.sign_().mul_(scale)
+
+    def derivative(self, d):
+        return torch.sign(d)
 
 
 class _Huber(_Pointwise):
@@ -108,6 +117,9 @@ class _Huber(_Pointwise):
     def derivative_times_(self, d, scale):
         return d.clamp_(-self.delta, self.delta).mul_(scale * self.factor)
 
+    def derivative(self, d):
+        return torch.clamp(d, -self.delta, self.delta) * self.factor
+
 
 class _LogCosh(_Pointwise):
     # log cosh(d) = |d| + log(1 + exp(-2|d|)) - log 2 never evaluates cosh, which overflows
@@ -118,6 +130,9 @@ class _LogCosh(_Pointwise):
 
     def derivative_times_(self, d, scale):
         return d.tanh_().mul_(scale)
+
+    def derivative(self, d):
+        return torch.tanh(d)
 
 
 class _Pinball(_Pointwise):
@@ -131,6 +146,9 @@ class _Pinball(_Pointwise):
 
     def derivative_times_(self, d, scale):
         return torch.gt(d, 0, out=d).sub_(self.q).mul_(scale)
+
+    def derivative(self, d):
+        return (d > 0).to(d.dtype) - self.q
 
 
 def _aligned_blocks(*tensors: torch.Tensor):
@@ -173,11 +191,15 @@ class _PointwiseLoss(torch.autograd.Function):
         return total / input.numel() if reduction == "mean" else total
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_output):
         input, target = ctx.saved_tensors
         scale = grad_output / input.numel() if ctx.reduction == "mean" else grad_output
-        grad = ctx.phi.derivative_times_(input - target, scale)
+        if torch.is_grad_enabled():
+            # create_graph=True (a gradient penalty, a Hessian): the gradient itself must be
+            # differentiable, so it is built from ordinary operations autograd can follow.
+            grad = ctx.phi.derivative(input - target) * scale
+        else:
+            grad = ctx.phi.derivative_times_(input - target, scale)
         grad_input = grad if ctx.needs_input_grad[0] else None
         grad_target = -grad if ctx.needs_input_grad[1] else None
         return grad_input, grad_target, None, None
