@@ -112,7 +112,7 @@ def test_collapse_wrong_answers(answer, reason, language):
 
 def test_collapse_list_for_string_is_wrong_type():
     feedback = ex.collapse.evaluate(lambda path, blank: [c for c in lossbook.ctc_collapse(path, blank)])
-    assert feedback.reason == "wrong_type"
+    assert feedback.reason == "wrong_type" and "'-s-t-aatte'" in feedback.message
 
 
 # -- min_frames --------------------------------------------------------------------------------
@@ -307,17 +307,16 @@ def test_ctc_nll_detached_has_no_gradient():
     assert feedback.reason == "no_gradient"
 
 
-# -- ctc_grad: learner-style gradients built on lossbook.ctc_log_alpha_beta ----------------------
+# -- ctc_grad: learner-style gradients from the given log-alphas and log-betas --------------------
 
 
-def _pieces(scores, target, blank):
+def _pieces(scores, target, log_alpha, blank):
     log_y = torch.log_softmax(scores, dim=1)
-    log_alpha, log_beta = lossbook.ctc_log_alpha_beta(log_y, target, blank)
     ext = [blank]
     for k in target:
         ext += [k, blank]
     log_p = torch.logsumexp(log_alpha[-1, -2:], 0)
-    return log_y, log_alpha, log_beta, ext, log_p
+    return log_y, ext, log_p
 
 
 def _sum_per_symbol(log_y, ext, gamma):
@@ -327,42 +326,42 @@ def _sum_per_symbol(log_y, ext, gamma):
     return out
 
 
-def grad_wrt_log_probs(scores, target, blank=0):
-    log_y, la, lb, ext, log_p = _pieces(scores, target, blank)
-    gamma = torch.exp(la + lb - log_y[:, ext] - log_p)
+def grad_wrt_log_probs(scores, target, log_alpha, log_beta, blank=0):
+    log_y, ext, log_p = _pieces(scores, target, log_alpha, blank)
+    gamma = torch.exp(log_alpha + log_beta - log_y[:, ext] - log_p)
     return -_sum_per_symbol(log_y, ext, gamma)
 
 
-def grad_wrong_sign(scores, target, blank=0):
-    log_y, la, lb, ext, log_p = _pieces(scores, target, blank)
-    gamma = torch.exp(la + lb - log_y[:, ext] - log_p)
+def grad_wrong_sign(scores, target, log_alpha, log_beta, blank=0):
+    log_y, ext, log_p = _pieces(scores, target, log_alpha, blank)
+    gamma = torch.exp(log_alpha + log_beta - log_y[:, ext] - log_p)
     return _sum_per_symbol(log_y, ext, gamma) - log_y.exp()
 
 
-def grad_alpha_beta_not_divided(scores, target, blank=0):
-    log_y, la, lb, ext, log_p = _pieces(scores, target, blank)
-    gamma = torch.exp(la + lb - log_p)
+def grad_alpha_beta_not_divided(scores, target, log_alpha, log_beta, blank=0):
+    log_y, ext, log_p = _pieces(scores, target, log_alpha, blank)
+    gamma = torch.exp(log_alpha + log_beta - log_p)
     return log_y.exp() - _sum_per_symbol(log_y, ext, gamma)
 
 
-def grad_not_over_p(scores, target, blank=0):
-    log_y, la, lb, ext, log_p = _pieces(scores, target, blank)
-    gamma = torch.exp(la + lb - log_y[:, ext])
+def grad_not_over_p(scores, target, log_alpha, log_beta, blank=0):
+    log_y, ext, log_p = _pieces(scores, target, log_alpha, blank)
+    gamma = torch.exp(log_alpha + log_beta - log_y[:, ext])
     return log_y.exp() - _sum_per_symbol(log_y, ext, gamma)
 
 
-def grad_assigned(scores, target, blank=0):
-    log_y, la, lb, ext, log_p = _pieces(scores, target, blank)
-    gamma = torch.exp(la + lb - log_y[:, ext] - log_p)
+def grad_assigned(scores, target, log_alpha, log_beta, blank=0):
+    log_y, ext, log_p = _pieces(scores, target, log_alpha, blank)
+    gamma = torch.exp(log_alpha + log_beta - log_y[:, ext] - log_p)
     g = torch.zeros_like(log_y)
     g[:, torch.tensor(ext)] = gamma  # duplicates: one position wins
     return log_y.exp() - g
 
 
-def grad_probability_space(scores, target, blank=0):
-    log_y, la, lb, ext, log_p = _pieces(scores, target, blank)
+def grad_probability_space(scores, target, log_alpha, log_beta, blank=0):
+    log_y, ext, log_p = _pieces(scores, target, log_alpha, blank)
     y = log_y.exp()
-    gamma = la.exp() * lb.exp() / (y[:, ext] * log_p.exp())
+    gamma = log_alpha.exp() * log_beta.exp() / (y[:, ext] * log_p.exp())
     return y - _sum_per_symbol(log_y, ext, gamma)
 
 
@@ -380,8 +379,7 @@ def test_ctc_grad_wrong_answers(answer, reason, language):
 
 def test_ctc_grad_ignoring_softmax_is_wrong():
     # Using the scores as if they were log-probabilities: a plain wrong value (no named mistake).
-    def grad_no_log_softmax(scores, target, blank=0):
-        log_alpha, log_beta = lossbook.ctc_log_alpha_beta(scores, target, blank)
+    def grad_no_log_softmax(scores, target, log_alpha, log_beta, blank=0):
         ext = [blank]
         for k in target:
             ext += [k, blank]
@@ -390,6 +388,14 @@ def test_ctc_grad_ignoring_softmax_is_wrong():
 
     feedback = ex.ctc_grad.evaluate(grad_no_log_softmax)
     assert not feedback.passed and feedback.reason == "wrong_value"
+
+
+def test_ctc_grad_cases_hold_the_trellis_of_their_scores():
+    for case in ex.ctc_grad.cases():
+        scores, target, log_alpha, log_beta = case.args
+        blank = case.kwargs.get("blank", 0)
+        want_alpha, want_beta = lossbook.ctc_log_alpha_beta(scores.log_softmax(1), target, blank)
+        assert torch.equal(log_alpha, want_alpha) and torch.equal(log_beta, want_beta)
 
 
 # -- answer exercises --------------------------------------------------------------------------

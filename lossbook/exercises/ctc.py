@@ -55,6 +55,7 @@ def my_collapse(path, blank):
 def _collapse_cases(g):
     S = Text
     cases = [
+        Case(([0, 3, 3, 0, 3, 5, 5, 0],), {"blank": 0}, S("a list of ints", "整数列表")),
         Case(("-s-t-aatte",), {"blank": "-"}, S("a path of source 003", "源 003 的路径")),
         Case(("ss-t-a-t-e",), {"blank": "-"}, S("a path of source 003", "源 003 的路径")),
         Case(("-s-t-tatte",), {"blank": "-"}, S("a blank between two t's", "两个 t 之间有空白")),
@@ -62,7 +63,6 @@ def _collapse_cases(g):
         Case(("aa-a",), {"blank": "-"}, S("a repeat, then a blank", "先重复、再空白")),
         Case(("",), {"blank": "-"}, S("the empty path", "空路径")),
         Case(("----",), {"blank": "-"}, S("blanks only", "只有空白")),
-        Case(([0, 3, 3, 0, 3, 5, 5, 0],), {"blank": 0}, S("a list of ints", "整数列表")),
         Case(("-hh_ee_l-l_lo",), {"blank": "_"}, S("the blank written '_', '-' an ordinary symbol", "空白写作 '_'，'-' 是普通符号")),
         Case(([0, 2, 2, 1, 2, 0, 0, 3],), {"blank": 1}, S("a list with blank = 1", "整数列表，blank = 1")),
     ]
@@ -368,22 +368,21 @@ ctc_nll = FunctionExercise(
 # -- Exercise: the gradient with respect to the logits -------------------------------------------
 
 
-def my_ctc_grad(scores, target, blank=0):
+def my_ctc_grad(scores, target, log_alpha, log_beta, blank=0):
     log_y = scores.log_softmax(1)
-    log_alpha, log_beta = lossbook.ctc_log_alpha_beta(log_y, target, blank)
     ext = [blank]
     for k in target:
-        ext += [k, blank]
+        ext += [k, blank]  # the extended label l'
     ext = torch.tensor(ext)
-    log_p = torch.logsumexp(log_alpha[-1, -2:], 0)
+    log_p = torch.logsumexp(log_alpha[-1, -2:], 0)  # p(l|x) = alpha_T(L - 1) + alpha_T(L - 2)
     # gamma_t(s) = alpha_t(s) beta_t(s) / (y^t_{l'_s} p), in log space
     gamma = (log_alpha + log_beta - log_y[:, ext] - log_p).exp()
-    # sum gamma over the positions s of each symbol k (the blank sits at many positions)
+    # add gamma up over the positions s of each symbol k (the blank sits at many positions)
     expected = torch.zeros_like(log_y).index_add_(1, ext, gamma)
     return log_y.exp() - expected
 
 
-def _ctc_grad_reference(scores, target, blank=0):
+def _ctc_grad_reference(scores, target, log_alpha, log_beta, blank=0):
     u = scores.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         loss = lossbook.ctc_loss(u.log_softmax(1), torch.tensor(list(target), dtype=torch.int64),
@@ -392,9 +391,8 @@ def _ctc_grad_reference(scores, target, blank=0):
     return grad
 
 
-def _gamma_parts(scores, target, blank):
+def _gamma_parts(scores, target, log_alpha, log_beta, blank):
     log_y = scores.log_softmax(1)
-    log_alpha, log_beta = lossbook.ctc_log_alpha_beta(log_y, target, blank)
     ext = torch.tensor(_extended(target, blank))
     log_p = torch.logsumexp(log_alpha[-1, -2:], 0)
     return log_y, log_alpha, log_beta, ext, log_p
@@ -404,27 +402,27 @@ def _scatter(log_y, ext, gamma):
     return torch.zeros_like(log_y).index_add_(1, ext, gamma)
 
 
-def _ctc_grad_log_probs(scores, target, blank=0):
-    log_y, a, b, ext, log_p = _gamma_parts(scores, target, blank)
+def _ctc_grad_log_probs(scores, target, log_alpha, log_beta, blank=0):
+    log_y, a, b, ext, log_p = _gamma_parts(scores, target, log_alpha, log_beta, blank)
     return -_scatter(log_y, ext, (a + b - log_y[:, ext] - log_p).exp())
 
 
-def _ctc_grad_sign(scores, target, blank=0):
-    return -my_ctc_grad(scores, target, blank)
+def _ctc_grad_sign(scores, target, log_alpha, log_beta, blank=0):
+    return -my_ctc_grad(scores, target, log_alpha, log_beta, blank)
 
 
-def _ctc_grad_no_division(scores, target, blank=0):
-    log_y, a, b, ext, log_p = _gamma_parts(scores, target, blank)
+def _ctc_grad_no_division(scores, target, log_alpha, log_beta, blank=0):
+    log_y, a, b, ext, log_p = _gamma_parts(scores, target, log_alpha, log_beta, blank)
     return log_y.exp() - _scatter(log_y, ext, (a + b - log_p).exp())
 
 
-def _ctc_grad_unnormalized(scores, target, blank=0):
-    log_y, a, b, ext, log_p = _gamma_parts(scores, target, blank)
+def _ctc_grad_unnormalized(scores, target, log_alpha, log_beta, blank=0):
+    log_y, a, b, ext, log_p = _gamma_parts(scores, target, log_alpha, log_beta, blank)
     return log_y.exp() - _scatter(log_y, ext, (a + b - log_y[:, ext]).exp())
 
 
-def _ctc_grad_overwrite(scores, target, blank=0):
-    log_y, a, b, ext, log_p = _gamma_parts(scores, target, blank)
+def _ctc_grad_overwrite(scores, target, log_alpha, log_beta, blank=0):
+    log_y, a, b, ext, log_p = _gamma_parts(scores, target, log_alpha, log_beta, blank)
     expected = torch.zeros_like(log_y)
     expected[:, ext] = (a + b - log_y[:, ext] - log_p).exp()
     return log_y.exp() - expected
@@ -432,21 +430,23 @@ def _ctc_grad_overwrite(scores, target, blank=0):
 
 def _ctc_grad_cases(g):
     f32 = torch.float32
-    no_grad = ()
+
+    def case(scores, target, label, blank=0):
+        log_alpha, log_beta = lossbook.ctc_log_alpha_beta(scores.log_softmax(1), target, blank)
+        kwargs = {"blank": blank} if blank else {}
+        return Case((scores, target, log_alpha, log_beta), kwargs, label=label, grad=())
 
     def scores(T, C, dtype=torch.float64):
         return torch.randn(T, C, generator=g, dtype=torch.float64).to(dtype)
 
     return [
-        Case((scores(5, 3), [1, 2]), label=Text("float64, target [1, 2]", "float64，目标 [1, 2]"), grad=no_grad),
-        Case((scores(8, 4), [2, 2, 3]), label=Text("float64, a repeated label", "float64，含重复标签"), grad=no_grad),
-        Case((scores(6, 4), [0, 2]), {"blank": 3}, label=Text("float64, blank = 3", "float64，blank = 3"), grad=no_grad),
-        Case((scores(4, 3), []), label=Text("float64, the empty target", "float64，空目标"), grad=no_grad),
-        Case((scores(10, 5), [1, 2, 3, 2, 4]),
-             label=Text("float64, 'state' in 10 frames", "float64，10 帧里的 'state'"), grad=no_grad),
-        Case((scores(6, 4, f32), [1, 3]), label=Text("float32", "float32"), grad=no_grad),
-        Case((_peaky([0, 1, 1, 0, 2, 2], 3), [1, 2]),
-             label=Text("float32, scores of ±1e4", "float32，±1e4 的分数"), grad=no_grad),
+        case(scores(5, 3), [1, 2], Text("float64, target [1, 2]", "float64，目标 [1, 2]")),
+        case(scores(8, 4), [2, 2, 3], Text("float64, a repeated label", "float64，含重复标签")),
+        case(scores(6, 4), [0, 2], Text("float64, blank = 3", "float64，blank = 3"), blank=3),
+        case(scores(4, 3), [], Text("float64, the empty target", "float64，空目标")),
+        case(scores(10, 5), [1, 2, 3, 2, 4], Text("float64, 'state' in 10 frames", "float64，10 帧里的 'state'")),
+        case(scores(6, 4, f32), [1, 3], Text("float32", "float32")),
+        case(_peaky([0, 1, 1, 0, 2, 2], 3), [1, 2], Text("float32, scores of ±1e4", "float32，±1e4 的分数")),
     ]
 
 
@@ -484,12 +484,12 @@ ctc_grad = FunctionExercise(
         "请在对数空间里计算：γ = exp(log α + log β − log y − log p)。概率恰为 0 时，α β / (y p) 是 0/0 = nan。",
     ),
     hint=Text(
-        "take log_alpha, log_beta = lossbook.ctc_log_alpha_beta(log_y, target, blank) with "
-        "log_y = scores.log_softmax(1), form γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x)) in log space, "
-        "add γ up per symbol of l', and return y − that sum.",
-        "用 log_y = scores.log_softmax(1) 调用 lossbook.ctc_log_alpha_beta(log_y, target, blank) 得到 "
-        "log_alpha、log_beta，在对数空间里算出 γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x))，"
-        "按 l' 中的符号把 γ 加起来，返回 y 减去这个和。",
+        "with log_y = scores.log_softmax(1), p(l|x) = α_T(|l'|−1) + α_T(|l'|−2) and the given "
+        "log_alpha, log_beta, form γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x)) in log space, add γ up "
+        "per symbol of l', and return y − that sum.",
+        "令 log_y = scores.log_softmax(1)，p(l|x) = α_T(|l'|−1) + α_T(|l'|−2)，用给定的 log_alpha、log_beta "
+        "在对数空间里算出 γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x))，按 l' 中的符号把 γ 加起来，"
+        "返回 y 减去这个和。",
     ),
     explanation=Text(
         "With y^t = softmax(u^t), ∂(−log p)/∂u^t_k = y^t_k − Σ_(s: l'_s = k) γ_t(s): the network's "
