@@ -488,8 +488,8 @@ count_triplets = _CountExercise(
     ),
     solution=my_count_triplets,
     coverage=Text(
-        "P and K from 1 to 18, against a brute-force count with lossbook.mine_triplets",
-        "P 与 K 取 1 到 18，与 lossbook.mine_triplets 的暴力计数比较",
+        "P from 1 to 18, K from 1 to 5, against a brute-force count with lossbook.mine_triplets",
+        "P 取 1 到 18、K 取 1 到 5，与 lossbook.mine_triplets 的暴力计数比较",
     ),
 )
 
