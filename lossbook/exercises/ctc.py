@@ -492,13 +492,17 @@ ctc_grad = FunctionExercise(
         "返回 y 减去这个和。",
     ),
     explanation=Text(
-        "With y^t = softmax(u^t), ∂(−log p)/∂u^t_k = y^t_k − Σ_(s: l'_s = k) γ_t(s): the network's "
-        "distribution minus the soft alignment CTC infers. The checker compares it with autograd "
-        "through lossbook.ctc_loss(scores.log_softmax(1), ...). index_add_ sums γ over the positions "
-        "of each symbol; the blank occupies |l| + 1 of them.",
-        "当 y^t = softmax(u^t) 时，∂(−log p)/∂u^t_k = y^t_k − Σ_(s: l'_s = k) γ_t(s)：网络的分布减去 CTC 推断出的软对齐。"
-        "检查器把它与 lossbook.ctc_loss(scores.log_softmax(1), ...) 经自动求导得到的梯度比较。"
-        "index_add_ 把每个符号在各个位置上的 γ 相加；空白占了其中 |l| + 1 个位置。",
+        "With respect to the log-probabilities the derivative is −Γ^t_k = −Σ_(s: l'_s = k) γ_t(s). "
+        "With y^t = softmax(u^t), ∂log y^t_j/∂u^t_k = δ_jk − y^t_k, so ∂(−log p)/∂u^t_k = "
+        "y^t_k Σ_j Γ^t_j − Γ^t_k = y^t_k − Γ^t_k, because γ_t sums to 1 over s: the network's "
+        "distribution minus the soft alignment CTC infers. index_add_ adds γ up over the positions "
+        "of each symbol (the blank occupies |l| + 1 of them); the checker compares the result with "
+        "autograd through lossbook.ctc_loss(scores.log_softmax(1), ...).",
+        "对对数概率的导数是 −Γ^t_k = −Σ_(s: l'_s = k) γ_t(s)。当 y^t = softmax(u^t) 时，"
+        "∂log y^t_j/∂u^t_k = δ_jk − y^t_k，所以 ∂(−log p)/∂u^t_k = y^t_k Σ_j Γ^t_j − Γ^t_k = y^t_k − Γ^t_k，"
+        "因为 γ_t 对 s 求和为 1：网络的分布减去 CTC 推断出的软对齐。index_add_ 把每个符号在各个位置上的 γ 相加"
+        "（空白占了其中 |l| + 1 个位置）；检查器把结果与 lossbook.ctc_loss(scores.log_softmax(1), ...) "
+        "经自动求导得到的梯度比较。",
     ),
     solution=my_ctc_grad,
     coverage=Text("float32 and float64, repeated labels, another blank, the empty target, scores of ±1e4",
