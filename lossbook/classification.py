@@ -17,9 +17,8 @@ The other losses are short compositions of torch operations, differentiated by a
 from __future__ import annotations
 
 import torch
-from torch.autograd.function import once_differentiable
 
-from ._base import Loss
+from ._base import Loss, first_order_backward
 from .validation import (
     check_allowed_values,
     check_broadcastable,
@@ -214,7 +213,7 @@ class _CrossEntropyIndex(torch.autograd.Function):
         return total / ctx.denominator if reduction == "mean" else total
 
     @staticmethod
-    @once_differentiable
+    @first_order_backward("cross_entropy")
     def backward(ctx, grad_output):
         input, safe, w, weight, ignored = ctx.saved_tensors
         num_classes = input.shape[1]
@@ -352,7 +351,7 @@ class _BinaryCrossEntropy(torch.autograd.Function):
         return total / loss.numel() if reduction == "mean" else total
 
     @staticmethod
-    @once_differentiable
+    @first_order_backward("binary_cross_entropy")
     def backward(ctx, grad_output):
         input, target, weight = ctx.saved_tensors
         scale = grad_output / input.numel() if ctx.reduction == "mean" else grad_output
@@ -459,7 +458,7 @@ class _BCEWithLogits(torch.autograd.Function):
         return total / loss.numel() if reduction == "mean" else total
 
     @staticmethod
-    @once_differentiable
+    @first_order_backward("binary_cross_entropy_with_logits")
     def backward(ctx, grad_output):
         input, target, weight, pos_weight = ctx.saved_tensors
         scale = grad_output / input.numel() if ctx.reduction == "mean" else grad_output
@@ -634,7 +633,7 @@ class _NegativePick(torch.autograd.Function):
         return rows.gather(1, index.unsqueeze(1)).squeeze(1).neg_()
 
     @staticmethod
-    @once_differentiable
+    @first_order_backward("nll_loss")
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
         grad_rows = grad.new_zeros(ctx.shape)
@@ -758,7 +757,7 @@ class _MultiMarginRows(torch.autograd.Function):
         return hinge.sum(1)
 
     @staticmethod
-    @once_differentiable
+    @first_order_backward("multi_margin_loss")
     def backward(ctx, grad):
         rows, target = ctx.saved_tensors
         index = target.unsqueeze(1)

@@ -43,9 +43,8 @@ from collections import defaultdict
 from typing import Sequence
 
 import torch
-from torch.autograd.function import once_differentiable
 
-from ._base import Loss
+from ._base import Loss, first_order_backward
 from .validation import check_integer_tensor, check_reduction, check_tensor, compute_dtype
 
 __all__ = [
@@ -347,7 +346,7 @@ class _CTCFunction(torch.autograd.Function):
         return loss
 
     @staticmethod
-    @once_differentiable
+    @first_order_backward("ctc_loss")
     def backward(ctx, grad_loss):
         log_probs, A, ext, log_p, input_lengths, weights, ext_len, back_t, back_s = ctx.saved_tensors
         T, L = A.shape[0] - 2, A.shape[2] - 2

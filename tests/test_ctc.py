@@ -435,3 +435,10 @@ def test_doctests():
 
     failures, _ = doctest.testmod(M, extraglobs={"torch": torch}, optionflags=doctest.ELLIPSIS)
     assert failures == 0
+
+
+def test_second_derivatives_are_refused_with_a_clear_error():
+    log_probs = torch.randn(6, 2, 4, dtype=torch.float64).log_softmax(2).requires_grad_()
+    targets = torch.tensor([[1, 2], [3, 3]])
+    with pytest.raises(RuntimeError, match="lossbook.ctc_loss .*second derivatives"):
+        torch.autograd.grad(lossbook.ctc_loss(log_probs, targets, [6, 6], [2, 2]), log_probs, create_graph=True)
