@@ -209,16 +209,22 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
     S = targets.shape[1]
     if targets.dtype != torch.int64:
         targets = targets.to(torch.int64)
+    every_label = target_low == target_top == S  # no padding in the targets
     if S > 0:
-        # Only the first target_lengths[n] entries of row n are labels; the rest is padding,
-        # replaced by a valid label so that every entry can index log_probs.
-        inside = torch.arange(S, device=device) < target_lengths.unsqueeze(1)
-        filler = (blank + 1) % C
-        targets = torch.where(inside, targets, filler)
+        if every_label:
+            inside = None
+        else:
+            # Only the first target_lengths[n] entries of row n are labels; the rest is padding,
+            # replaced by a valid label so that every entry can index log_probs.
+            inside = torch.arange(S, device=device) < target_lengths.unsqueeze(1)
+            targets = torch.where(inside, targets, (blank + 1) % C)
         low, high = (int(v) for v in torch.aminmax(targets))
-        if low < 0 or high >= C or C == 1 or bool((targets == blank).any()):
+        # the blank can only be among the labels when it lies within their range
+        if low < 0 or high >= C or C == 1 or (low <= blank <= high and bool((targets == blank).any())):
+            if inside is None:
+                inside = torch.ones_like(targets, dtype=torch.bool)
             _raise_bad_label(targets, inside, C, blank)
-    full = input_low == T and target_low == target_top == S
+    full = input_low == T and every_label
     return log_probs, targets, input_lengths, target_lengths, unbatched, full
 
 
@@ -356,7 +362,7 @@ class _CTCFunction(torch.autograd.Function):
             # beta_t(s) is alpha of the reversed sample at (T - 1 - t, L - 1 - s): a flip.
             log_gamma = A[1 : T + 1, N:, 2:].flip(0, 2)
             log_gamma.add_(A[1 : T + 1, :N, 2:]).sub_(log_probs.gather(2, index))
-            scale = torch.where(torch.isfinite(log_p), log_p, math.inf).unsqueeze(0)
+            scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(0)
         else:
             # beta_t(s) = alpha of the reversed sample at (T_n - 1 - t, L_n - 1 - s), read from the
             # padded layout; a position past the extended label reads padding column 0 (-inf).
@@ -380,7 +386,7 @@ class _CTCFunction(torch.autograd.Function):
         # d(-log p)/d log y^t_k = -sum over positions s with l'_s = k of gamma_t(s), times the
         # weight of the sample in the reduction.
         if ctx.reduction == "mean" and ctx.full:
-            gamma.mul_(grad_loss.neg().mul(ctx.weight))
+            gamma.mul_(grad_loss * -ctx.weight)
         else:
             if ctx.reduction == "mean":
                 factor = weights.mul(grad_loss.neg())
