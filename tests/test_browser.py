@@ -235,6 +235,8 @@ def test_exercises_are_numbered_per_page_in_the_page_language_with_solutions_fol
         assert titles == [f"{word} {i}" for i in range(1, len(titles) + 1)] and len(titles) >= 4, f"{page}: {titles}"
         solutions = browser.find_elements(By.CSS_SELECTOR, ".solution")
         assert len(solutions) == len(titles), f"{page}: {len(solutions)} solutions for {len(titles)} exercises"
+        hints = {b.get_attribute("data-toggle-hint") for b in browser.find_elements(By.CSS_SELECTOR, ".solution button.toggle-button")}
+        assert hints == {"点击显示" if page.startswith("book/zh/") else "Click to show"}, f"{page}: toggle hints {hints}"
         for solution in solutions:
             body = solution.find_elements(By.CSS_SELECTOR, "section")
             assert body and not body[0].is_displayed(), f"{page}: a solution is open before it is asked for"

@@ -8,8 +8,8 @@
   search box splits a Chinese query the same way, so a query such as 交叉熵 or 焦点损失
   finds its pages even where jieba's dictionary lacks the word. Latin words are stemmed as
   English, so "cross-entropy" finds the English pages.
-- Exercises numbered from 1 on each page, and their titles and solutions' in Chinese on the
-  Chinese pages (sphinx-exercise numbers across the whole book and takes its words from the
+- Exercises numbered from 1 on each page, and their titles, solutions' titles and "click to
+  show" hints in Chinese on the Chinese pages (sphinx-exercise numbers across the whole book and takes its words from the
   one ``language`` of the book, which is English).
 - Each script once per page (Jupyter Book 1 adds sphinx-thebe's configuration script twice,
   which the browser reports as a redeclaration error).
@@ -99,6 +99,9 @@ def number_exercises_per_page(app, pagename, templatename, context, doctree):
     body = EXERCISE_TITLE.sub(lambda m: f"{m.group(1)}{word} {next(counter)} {m.group(2)}", context["body"])
     if pagename.startswith("book/zh/"):
         body = SOLUTION_TITLE.sub(r"\1解答\2", body)
+        # sphinx-togglebutton's hints are global variables set in the page head; its buttons
+        # are added when the document has loaded, after this script has run.
+        body = '<script>toggleHintShow = "点击显示"; toggleHintHide = "点击隐藏";</script>\n' + body
     context["body"] = body
 
 

@@ -70,21 +70,21 @@ class Feedback:
 # Messages shared by every exercise. {ex} is how the learner reaches the exercise (ex.huber).
 MESSAGES = {
     "correct": Text(
-        "✓ Correct: {what} matches the reference on all {n} cases ({coverage}).",
-        "✓ 正确：{what} 在全部 {n} 个测试用例上与参考实现一致（{coverage}）。",
+        "✓ Correct: {what} matches the reference on all {n} cases\n  ({coverage}).",
+        "✓ 正确：{what} 在全部 {n} 个测试用例上与参考实现一致\n  （{coverage}）。",
     ),
     "correct_answer": Text("✓ Correct: {answer}. {why}", "✓ 正确：{answer}。{why}"),
     "not_yet_function": Text(
-        "✗ Not yet: {what} returned None. Write its body and run the cell again; "
-        "{ex}.hint() gives a hint and {ex}.solution() a worked solution.",
-        "✗ 还没有完成：{what} 返回了 None。写好函数体后重新运行这个单元格；"
-        "{ex}.hint() 给出提示，{ex}.solution() 给出参考解答。",
+        "✗ Not yet: {what} returned None. Write its body and run the cell again.\n"
+        "  {ex}.hint() gives a hint and {ex}.solution() a worked solution.",
+        "✗ 还没有完成：{what} 返回了 None。写好函数体后重新运行这个单元格。\n"
+        "  {ex}.hint() 给出提示，{ex}.solution() 给出参考解答。",
     ),
     "not_yet_answer": Text(
-        "✗ Not yet: set the answer (it is still None) and run the cell again; "
-        "{ex}.hint() gives a hint and {ex}.solution() the solution.",
-        "✗ 还没有完成：答案仍是 None。填好答案后重新运行这个单元格；"
-        "{ex}.hint() 给出提示，{ex}.solution() 给出解答。",
+        "✗ Not yet: set the answer (it is still None) and run the cell again.\n"
+        "  {ex}.hint() gives a hint and {ex}.solution() the solution.",
+        "✗ 还没有完成：答案仍是 None。填好答案后重新运行这个单元格。\n"
+        "  {ex}.hint() 给出提示，{ex}.solution() 给出解答。",
     ),
     "not_callable": Text(
         "✗ Pass the function itself, for example {ex}.check(my_function), not {got}.",

@@ -2,7 +2,8 @@
 
 >>> from lossbook.exercises import classification as ex
 >>> ex.bce_with_logits.check(None)
-✗ Not yet: ex.bce_with_logits(...) returned None. Write its body and run the cell again; ex.bce_with_logits.hint() gives a hint and ex.bce_with_logits.solution() a worked solution.
+✗ Not yet: ex.bce_with_logits(...) returned None. Write its body and run the cell again.
+  ex.bce_with_logits.hint() gives a hint and ex.bce_with_logits.solution() a worked solution.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 >>> from lossbook.exercises import concepts as ex
 >>> ex.mse.check(None)
-✗ Not yet: ex.mse(...) returned None. Write its body and run the cell again; ex.mse.hint() gives a hint and ex.mse.solution() a worked solution.
+✗ Not yet: ex.mse(...) returned None. Write its body and run the cell again.
+  ex.mse.hint() gives a hint and ex.mse.solution() a worked solution.
 """
 
 from __future__ import annotations

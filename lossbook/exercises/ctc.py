@@ -2,7 +2,8 @@
 
 >>> from lossbook.exercises import ctc as ex
 >>> ex.collapse.check(None)
-✗ Not yet: ex.collapse(...) returned None. Write its body and run the cell again; ex.collapse.hint() gives a hint and ex.collapse.solution() a worked solution.
+✗ Not yet: ex.collapse(...) returned None. Write its body and run the cell again.
+  ex.collapse.hint() gives a hint and ex.collapse.solution() a worked solution.
 """
 
 from __future__ import annotations

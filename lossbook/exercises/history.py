@@ -2,7 +2,8 @@
 
 >>> from lossbook.exercises import history as ex
 >>> ex.least_squares_line.check(None)
-✗ Not yet: ex.least_squares_line(...) returned None. Write its body and run the cell again; ex.least_squares_line.hint() gives a hint and ex.least_squares_line.solution() a worked solution.
+✗ Not yet: ex.least_squares_line(...) returned None. Write its body and run the cell again.
+  ex.least_squares_line.hint() gives a hint and ex.least_squares_line.solution() a worked solution.
 """
 
 from __future__ import annotations

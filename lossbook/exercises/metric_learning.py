@@ -2,7 +2,8 @@
 
 >>> from lossbook.exercises import metric_learning as ex
 >>> ex.contrastive.check(None)
-✗ Not yet: ex.contrastive(...) returned None. Write its body and run the cell again; ex.contrastive.hint() gives a hint and ex.contrastive.solution() a worked solution.
+✗ Not yet: ex.contrastive(...) returned None. Write its body and run the cell again.
+  ex.contrastive.hint() gives a hint and ex.contrastive.solution() a worked solution.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 >>> from lossbook.exercises import regression as ex
 >>> ex.huber.check(None)
-✗ Not yet: ex.huber(...) returned None. Write its body and run the cell again; ex.huber.hint() gives a hint and ex.huber.solution() a worked solution.
+✗ Not yet: ex.huber(...) returned None. Write its body and run the cell again.
+  ex.huber.hint() gives a hint and ex.huber.solution() a worked solution.
 """
 
 from __future__ import annotations
