@@ -13,3 +13,14 @@ def device(request):
 @pytest.fixture
 def generator():
     return torch.Generator().manual_seed(1234)
+
+
+@pytest.fixture(params=["en", "zh"])
+def language(request):
+    """Runs an exercise-checker test with messages in English and again in Chinese."""
+    from lossbook.exercises import set_language
+
+    set_language(request.param)
+    yield request.param
+    set_language("en")
+

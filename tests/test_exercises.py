@@ -39,13 +39,6 @@ def get(pair) -> Exercise:
     return getattr(module(pair[0]), pair[1])
 
 
-@pytest.fixture(params=["en", "zh"])
-def language(request):
-    exercises.set_language(request.param)
-    yield request.param
-    exercises.set_language("en")
-
-
 @pytest.mark.parametrize("chapter", exercises.CHAPTERS)
 def test_every_chapter_has_four_to_six_exercises_of_which_at_least_two_are_coding(chapter):
     names = module(chapter).__all__

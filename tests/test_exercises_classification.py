@@ -5,28 +5,13 @@ import torch.nn.functional as F
 
 import pytest
 
-from lossbook import exercises
 from lossbook.exercises import classification as ex
 
-
-@pytest.fixture(params=["en", "zh"])
-def language(request):
-    exercises.set_language(request.param)
-    yield request.param
-    exercises.set_language("en")
+from exercise_checks import assert_fails
 
 
 def reduce(loss, reduction):
     return {"mean": loss.mean, "sum": loss.sum}.get(reduction, lambda: loss)()
-
-
-def assert_fails(exercise, answer, reason, *fragments):
-    feedback = exercise.evaluate(answer)
-    assert not feedback.passed, f"{answer.__name__ if callable(answer) else answer!r} passed"
-    assert feedback.reason == reason, feedback.message
-    for fragment in fragments:
-        assert fragment in feedback.message, feedback.message
-    return feedback
 
 
 def pick(language, hint):

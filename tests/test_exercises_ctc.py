@@ -11,14 +11,6 @@ import torch
 
 import lossbook
 from lossbook.exercises import ctc as ex
-from lossbook.exercises import set_language
-
-
-@pytest.fixture(params=["en", "zh"])
-def language(request):
-    set_language(request.param)
-    yield request.param
-    set_language("en")
 
 
 def _hint(exercise, reason):

@@ -12,17 +12,10 @@ import torch
 
 import lossbook
 
+from ..validation import reduce as _reduce
 from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
 
 __all__ = ["bce_with_logits", "cross_entropy", "ce_grad", "sigmoid_focal", "weight_scale", "imbalance"]
-
-
-def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 class _LogitExercise(FunctionExercise):

@@ -13,17 +13,10 @@ import torch.nn.functional as F
 
 import lossbook
 
+from ..validation import reduce as _reduce
 from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
 
 __all__ = ["mse", "mse_grad", "centred_condition", "sum_learning_rate", "pos_weight", "smooth_asymmetric"]
-
-
-def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 def _pair(g: torch.Generator, shape, scale: float, dtype) -> tuple[torch.Tensor, torch.Tensor]:

@@ -13,17 +13,10 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..validation import reduce as _reduce
 from ._core import MESSAGES, AnswerExercise, Case, Feedback, FunctionExercise, Mistake, Text, describe
 
 __all__ = ["busiest_decade", "least_squares_line", "gaussian_nll", "pinball_half", "cem_step", "elite_fraction"]
-
-
-def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 # -- Read the timeline ----------------------------------------------------------------------------

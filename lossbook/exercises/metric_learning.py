@@ -15,17 +15,10 @@ import torch
 
 import lossbook
 
+from ..validation import reduce as _reduce
 from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
 
 __all__ = ["contrastive", "triplet", "triplet_grad", "count_triplets", "center_alone", "arcface_jump"]
-
-
-def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 def _distance(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:

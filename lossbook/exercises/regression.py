@@ -14,17 +14,10 @@ import torch
 
 import lossbook
 
+from ..validation import reduce as _reduce
 from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
 
 __all__ = ["huber", "log_cosh_grad", "log_cosh", "quantile", "quantile_shift", "outliers"]
-
-
-def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 def _loss_cases(g: torch.Generator, keyword: dict, extreme: float) -> list[Case]:
