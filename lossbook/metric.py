@@ -666,6 +666,14 @@ def _check_head(embeddings, weight, labels):
     check_same_device("embeddings", embeddings, "weight", weight)
 
 
+def _check_angular_head(embeddings, weight, labels, margin, lam):
+    """Validate the arguments of the L-Softmax / SphereFace heads; return (m, lam, dtype, compute dtype)."""
+    _check_head(embeddings, weight, labels)
+    m = check_positive_integer("margin", margin)
+    lam = check_number("lam", lam, low=0.0)
+    return m, lam, embeddings.dtype, compute_dtype(embeddings.dtype)
+
+
 def _mixed_target(cos_y: torch.Tensor, m: int, lam: float) -> torch.Tensor:
     """(lam cos + psi) / (1 + lam): SphereFace's (and L-Softmax's) annealed target cosine."""
     psi = angular_psi(cos_y, m)
@@ -704,11 +712,7 @@ def lsoftmax_logits(
         >>> lossbook.lsoftmax_logits(x, w, torch.tensor([0]), margin=2)  # cos 0.6 -> 2 * 0.36 - 1
         tensor([[-1.4000,  8.0000]])
     """
-    _check_head(embeddings, weight, labels)
-    m = check_positive_integer("margin", margin)
-    lam = check_number("lam", lam, low=0.0)
-    dtype = embeddings.dtype
-    work = compute_dtype(dtype)
+    m, lam, dtype, work = _check_angular_head(embeddings, weight, labels, margin, lam)
     x, w = embeddings.to(work), weight.to(work)
     plain = x @ w.T
     cosine = _normalize_rows(x) @ _normalize_rows(w).T
@@ -748,11 +752,7 @@ def sphereface_logits(
         >>> lossbook.sphereface_logits(x, w, torch.tensor([0]), margin=2)
         tensor([[-1.4000,  4.0000]])
     """
-    _check_head(embeddings, weight, labels)
-    m = check_positive_integer("margin", margin)
-    lam = check_number("lam", lam, low=0.0)
-    dtype = embeddings.dtype
-    work = compute_dtype(dtype)
+    m, lam, dtype, work = _check_angular_head(embeddings, weight, labels, margin, lam)
     x = embeddings.to(work)
     norms = _row_norms(x).unsqueeze(1)
     cosine = _normalize_rows(x) @ _normalize_rows(weight.to(work)).T

@@ -1,5 +1,7 @@
 """Assertions shared by the tests of the exercise checkers (tests/test_exercises_<chapter>.py)."""
 
+import torch
+
 from lossbook.exercises._core import REDUCTION_MISTAKES
 
 
@@ -31,3 +33,23 @@ def assert_fails_with_its_hint(exercise, answer, reason, language, unstable_reas
     hints = hints_for(exercise, reason, unstable_reasons)
     if hints:
         assert any(h.format(language) in feedback.message for h in hints), feedback.message
+
+
+def check_answer_exercise(exercise, right, wrong, junk, language):
+    """An answer exercise accepts ``right`` (any case and spacing for a choice, a tensor for a
+    number), gives each answer in ``wrong`` its own hint, refuses ``junk`` and reports ``None``
+    as not yet answered."""
+    assert exercise.evaluate(right).passed
+    if isinstance(right, str):
+        assert exercise.evaluate(f" {right.upper()} ").passed
+    else:
+        assert exercise.evaluate(torch.tensor(float(right))).passed
+    for answer in wrong:
+        feedback = exercise.evaluate(answer)
+        (hint,) = [h for w, h in exercise.mistakes if exercise._same(answer, w)]
+        assert not feedback.passed and feedback.reason.startswith("mistake:"), feedback.message
+        assert hint.format(language) in feedback.message
+    feedback = exercise.evaluate(junk)
+    assert feedback.reason == ("not_a_choice" if isinstance(right, str) else "not_a_number")
+    assert exercise.evaluate(None).reason == "not_yet"
+

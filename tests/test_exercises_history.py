@@ -10,7 +10,7 @@ import lossbook
 from lossbook.validation import reduce as _reduce
 from lossbook.exercises import history as ex
 
-from exercise_checks import assert_fails_with_its_hint
+from exercise_checks import assert_fails_with_its_hint, check_answer_exercise
 
 UNSTABLE = ("not_finite", "wrong_gradient", "cancellation")
 
@@ -234,19 +234,7 @@ ANSWERS = [
 
 @pytest.mark.parametrize("exercise, right, wrong, junk", ANSWERS)
 def test_answer_exercises(exercise, right, wrong, junk, language):
-    assert exercise.evaluate(right).passed
-    if isinstance(right, str):
-        assert exercise.evaluate(f" {right.upper()} ").passed
-    else:
-        assert exercise.evaluate(torch.tensor(float(right))).passed
-    for answer in wrong:
-        feedback = exercise.evaluate(answer)
-        (hint,) = [h for w, h in exercise.mistakes if exercise._same(answer, w)]
-        assert not feedback.passed and feedback.reason.startswith("mistake:"), feedback.message
-        assert hint.format(language) in feedback.message
-    feedback = exercise.evaluate(junk)
-    assert feedback.reason == ("not_a_choice" if isinstance(right, str) else "not_a_number")
-    assert exercise.evaluate(None).reason == "not_yet"
+    check_answer_exercise(exercise, right, wrong, junk, language)
 
 
 def test_busiest_decade_other_counts_get_the_general_hint(language):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 import textwrap
 import traceback
 from dataclasses import dataclass, field
@@ -228,15 +229,23 @@ class Case:
     grad: tuple[int, ...] = (0,)
     rtol: float | None = None
     atol: float | None = None
+    #: the mistake to name when this case's value is wrong or not finite and no mistake model
+    #: explains it (a case built to expose one trap, such as cancellation far from 0)
+    mistake: "Mistake | None" = None
 
 
 @dataclass
 class Mistake:
-    """A typical wrong answer: ``model`` computes what a learner making it would get."""
+    """A typical wrong answer: ``model`` computes what a learner making it would get.
+
+    Where learners make the mistake in too many ways for one model (each picks their own
+    epsilon), ``matches(case, got, expected)`` recognises it instead, and ``model`` may be None.
+    """
 
     key: str
-    model: Callable
+    model: Callable | None
     hint: Text
+    matches: Callable | None = None
 
 
 def _tolerances(value: torch.Tensor, case: Case) -> tuple[float, float]:
@@ -268,6 +277,19 @@ def _close(got, expected, case: Case) -> bool:
             got = got.item()
         return isinstance(got, (int, float)) and math.isclose(got, expected, rel_tol=case.rtol or 1e-6, abs_tol=case.atol or 1e-9)
     return type(got) is type(expected) and got == expected
+
+
+def _as_whole_number(value):
+    """216.0, numpy.int64(216) and tensor(216) as the int 216; anything else unchanged."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        value = value.item()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return value
 
 
 def _clone(value, requires_grad: bool = False):
@@ -353,6 +375,8 @@ class FunctionExercise(Exercise):
         reductions: add the generic reduction mistakes (sum for mean, mean for sum, ignored).
         unstable_hint: the hint when the learner's result is inf/nan where the reference is finite.
         coverage: what the cases cover, for the success message.
+        whole_numbers: the answer is a count: 216.0, ``numpy.int64(216)`` and ``tensor(216)``
+            are taken as 216.
     """
 
     def __init__(
@@ -369,6 +393,7 @@ class FunctionExercise(Exercise):
         unstable_hint: Text | None = None,
         coverage: Text | None = None,
         seed: int = 0,
+        whole_numbers: bool = False,
     ):
         super().__init__(name, hint=hint, explanation=explanation, solution=solution)
         self.reference = reference
@@ -378,6 +403,7 @@ class FunctionExercise(Exercise):
         self.unstable_hint = unstable_hint
         self.coverage = coverage
         self.seed = seed
+        self.whole_numbers = whole_numbers
         if reductions:
             self.mistakes += self._reduction_mistakes()
 
@@ -479,6 +505,8 @@ class FunctionExercise(Exercise):
             return f"#{k + 1}"
 
     def _compare(self, expected, got, case: Case, what: str, text) -> Feedback | None:
+        if self.whole_numbers:
+            got = _as_whole_number(got)
         if isinstance(expected, torch.Tensor):
             if not isinstance(got, torch.Tensor):
                 message = MESSAGES["wrong_type"].format(case=text(), what=what, got=type(got).__name__, expected="torch.Tensor")
@@ -493,7 +521,7 @@ class FunctionExercise(Exercise):
             finite = torch.isfinite(expected.detach())
             if not bool(torch.isfinite(got.detach())[finite].all()):
                 message = MESSAGES["not_finite"].format(case=text(), what=what, got=describe(got), expected=describe(expected))
-                mistake = self._matching_mistake(case, got)
+                mistake = self._matching_mistake(case, got, expected) or case.mistake
                 if mistake is not None:
                     return Feedback(False, mistake.key, self._with_hint(message, mistake.hint))
                 return Feedback(False, "not_finite", self._with_hint(message, self.unstable_hint))
@@ -505,7 +533,7 @@ class FunctionExercise(Exercise):
         if _close(got, expected, case):
             return None
         message = MESSAGES["wrong_value"].format(case=text(), what=what, got=describe(got), expected=describe(expected))
-        mistake = self._matching_mistake(case, got)
+        mistake = self._matching_mistake(case, got, expected) or case.mistake
         if mistake is not None:
             return Feedback(False, mistake.key, self._with_hint(message, mistake.hint))
         return Feedback(False, "wrong_value", self._with_hint(message, None))
@@ -513,7 +541,7 @@ class FunctionExercise(Exercise):
     def _shape_feedback(self, expected, got, case: Case, what: str, text) -> Feedback:
         message = MESSAGES["wrong_shape"].format(case=text(), what=what, got=tuple(got.shape), expected=tuple(expected.shape))
         reduction = case.kwargs.get("reduction")
-        mistake = self._matching_mistake(case, got)
+        mistake = self._matching_mistake(case, got, expected)
         if mistake is not None:
             return Feedback(False, mistake.key, self._with_hint(message, mistake.hint))
         if got.numel() > expected.numel() and expected.dim() > 0:
@@ -525,8 +553,11 @@ class FunctionExercise(Exercise):
             message += MESSAGES["shape_reduced"].format(reduction=reduction)
         return Feedback(False, "wrong_shape", self._with_hint(message, None))
 
-    def _matching_mistake(self, case: Case, got) -> Mistake | None:
+    def _matching_mistake(self, case: Case, got, expected) -> Mistake | None:
+        """The first mistake whose model reproduces ``got``, else the first whose test matches."""
         for mistake in self.mistakes:
+            if mistake.model is None:
+                continue
             try:
                 with torch.no_grad():
                     modelled, _ = self._call(mistake.model, case, with_grad=False)
@@ -536,6 +567,9 @@ class FunctionExercise(Exercise):
                 if modelled.shape == got.shape and _close(got.detach().to(modelled.dtype), modelled, case):
                     return mistake
             elif _close(got, modelled, case):
+                return mistake
+        for mistake in self.mistakes:
+            if mistake.matches is not None and mistake.matches(case, got, expected):
                 return mistake
         return None
 

@@ -18,44 +18,28 @@ from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
 __all__ = ["bce_with_logits", "cross_entropy", "ce_grad", "sigmoid_focal", "weight_scale", "imbalance"]
 
 
-class _LogitExercise(FunctionExercise):
-    """A :class:`FunctionExercise` that also recognises a loss capped on extreme logits.
-
-    Learners keep ``log`` finite by clamping a probability or adding a small epsilon to it,
-    each with a constant of their own (1e-7, 1e-8, 1e-12, ...), so no single mistake model
-    matches them all. Both lower the loss: a little everywhere (an epsilon inside the log),
-    and down to about -log(epsilon) on a confident mistake. A result that is finite, has the
-    reference's shape and is below the reference wherever the two differ, by less than 0.1 %
-    or on a case with logits of at least 1e3, gets the ``capped`` mistake's hint.
+def _capped(case: Case, got, expected) -> bool:
+    """A loss capped on extreme logits: learners keep ``log`` finite by clamping a probability
+    or adding a small epsilon to it, each with a constant of their own (1e-7, 1e-8, 1e-12, ...),
+    so no single mistake model matches them all. Both lower the loss: a little everywhere (an
+    epsilon inside the log), and down to about -log(epsilon) on a confident mistake. A result
+    that is finite, has the reference's shape and is below the reference wherever the two
+    differ, by less than 0.1 % or on a case with logits of at least 1e3, is taken as capped.
     """
-
-    def __init__(self, name: str, *, capped: Mistake, **kwargs):
-        super().__init__(name, **kwargs)
-        self.capped = capped
-
-    def _matching_mistake(self, case: Case, got) -> Mistake | None:
-        mistake = super()._matching_mistake(case, got)
-        if mistake is None and self._is_capped(case, got):
-            return self.capped
-        return mistake
-
-    def _is_capped(self, case: Case, got) -> bool:
-        extreme = any(
-            isinstance(a, torch.Tensor) and a.is_floating_point() and bool(a.abs().max() >= 1e3)
-            for a in case.args
-        )
-        if not isinstance(got, torch.Tensor):
-            return False
-        with torch.no_grad():
-            expected, _ = self._call(self.reference, case, with_grad=False)
-        if got.shape != expected.shape or not bool(torch.isfinite(got.detach()).all()):
-            return False
-        g, e = got.detach().double(), expected.detach().double()
-        rtol, atol = (1e-7, 1e-9) if expected.dtype == torch.float64 else (1e-4, 1e-6)
-        differ = ~torch.isclose(g, e, rtol=rtol, atol=atol)
-        if not bool(differ.any()) or not bool((g[differ] < e[differ]).all()):
-            return False
-        return extreme or bool(torch.isclose(g, e, rtol=1e-3, atol=1e-6).all())
+    extreme = any(
+        isinstance(a, torch.Tensor) and a.is_floating_point() and bool(a.abs().max() >= 1e3)
+        for a in case.args
+    )
+    if not isinstance(got, torch.Tensor) or not isinstance(expected, torch.Tensor):
+        return False
+    if got.shape != expected.shape or not bool(torch.isfinite(got.detach()).all()):
+        return False
+    g, e = got.detach().double(), expected.detach().double()
+    rtol, atol = (1e-7, 1e-9) if expected.dtype == torch.float64 else (1e-4, 1e-6)
+    differ = ~torch.isclose(g, e, rtol=rtol, atol=atol)
+    if not bool(differ.any()) or not bool((g[differ] < e[differ]).all()):
+        return False
+    return extreme or bool(torch.isclose(g, e, rtol=1e-3, atol=1e-6).all())
 
 
 def _labels(shape, g: torch.Generator, dtype) -> torch.Tensor:
@@ -131,9 +115,8 @@ _CLAMPED = Text(
 )
 
 
-bce_with_logits = _LogitExercise(
+bce_with_logits = FunctionExercise(
     "bce_with_logits",
-    capped=Mistake("clamped", _bce_sigmoid_then_bce, _CLAMPED),
     reference=lossbook.binary_cross_entropy_with_logits,
     cases=lambda g: _binary_cases(g, {}),
     reductions=True,
@@ -146,6 +129,7 @@ bce_with_logits = _LogitExercise(
         Mistake("sign", _bce_sign, Text(
             "the loss is the negative log-likelihood, −[y log p + (1 − y) log(1 − p)]: it is never negative.",
             "损失是负对数似然 −[y log p + (1 − y) log(1 − p)]：它永远不为负。")),
+        Mistake("clamped", None, _CLAMPED, matches=_capped),
     ],
     unstable_hint=Text(
         "log(sigmoid(x)) is −inf once sigmoid(x) rounds to 0 (x below about −88 in float32, "
@@ -260,14 +244,8 @@ _MEAN_OVER_CLASSES = Text(
     "得到每个样本一个损失，再对 N 个样本归约。对全部 N × C 项求平均，损失会小 C 倍。",
 )
 
-cross_entropy = _LogitExercise(
+cross_entropy = FunctionExercise(
     "cross_entropy",
-    capped=Mistake("clamped", _ce_epsilon, Text(
-        "adding a small ε to the probabilities (or clamping them) lowers the loss: a little "
-        "everywhere, and it caps it at −log ε: a true class 2e4 below the best logit costs 2e4, "
-        "not 18 or 28. Stay in log space: log softmax(x) = x − logsumexp(x).",
-        "给概率加一个小 ε（或截断概率）会让损失偏低：处处低一点，并把它封顶在 −log ε：真实类别的 logit "
-        "比最大值低 2e4 时损失就是 2e4，而不是 18 或 28。请在对数空间中计算：log softmax(x) = x − logsumexp(x)。")),
     reference=lossbook.cross_entropy,
     cases=_ce_cases,
     reductions=True,
@@ -293,6 +271,12 @@ cross_entropy = _LogitExercise(
             "x_y − log Σ_k e^(x_k) (what nll_loss expects as input is log-probabilities, not logits).",
             "这里取的是真实类别的原始 logit；交叉熵取的是它的对数概率 x_y − log Σ_k e^(x_k)"
             "（nll_loss 的输入应是对数概率，而不是 logit）。")),
+        Mistake("clamped", _ce_epsilon, Text(
+        "adding a small ε to the probabilities (or clamping them) lowers the loss: a little "
+        "everywhere, and it caps it at −log ε: a true class 2e4 below the best logit costs 2e4, "
+        "not 18 or 28. Stay in log space: log softmax(x) = x − logsumexp(x).",
+        "给概率加一个小 ε（或截断概率）会让损失偏低：处处低一点，并把它封顶在 −log ε：真实类别的 logit "
+        "比最大值低 2e4 时损失就是 2e4，而不是 18 或 28。请在对数空间中计算：log softmax(x) = x − logsumexp(x)。"), matches=_capped),
     ],
     unstable_hint=Text(
         "exp(x) overflows to inf for logits above about 88 in float32, and log(softmax(x)) is "
@@ -507,14 +491,8 @@ def _focal_no_alpha(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     return _reduce((1 - p_t) ** gamma * bce, reduction)
 
 
-sigmoid_focal = _LogitExercise(
+sigmoid_focal = FunctionExercise(
     "sigmoid_focal",
-    capped=Mistake("clamped", _focal_clamped, Text(
-        "clamping p (as source 004 does with eps) or adding ε inside the log lowers the loss, and "
-        "caps the BCE factor at −log ε: a hard sample at a logit of ±1e4 should cost α_t · 1e4. "
-        "Compute the BCE factor from the logit, as in the first exercise.",
-        "截断 p（资料 004 用 eps 这样做）或在对数里加 ε 会让损失偏低，并把 BCE 因子封顶在 −log ε："
-        "logit 为 ±1e4 的困难样本的损失应是 α_t · 1e4。请像第一道练习那样直接由 logit 计算 BCE 因子。")),
     reference=lossbook.sigmoid_focal_loss,
     cases=_focal_cases,
     reductions=True,
@@ -539,6 +517,12 @@ sigmoid_focal = _LogitExercise(
         Mistake("no_alpha", _focal_no_alpha, Text(
             "the class weight α_t = α y + (1 − α)(1 − y) is missing.",
             "缺少类别权重 α_t = α y + (1 − α)(1 − y)。")),
+        Mistake("clamped", _focal_clamped, Text(
+        "clamping p (as source 004 does with eps) or adding ε inside the log lowers the loss, and "
+        "caps the BCE factor at −log ε: a hard sample at a logit of ±1e4 should cost α_t · 1e4. "
+        "Compute the BCE factor from the logit, as in the first exercise.",
+        "截断 p（资料 004 用 eps 这样做）或在对数里加 ε 会让损失偏低，并把 BCE 因子封顶在 −log ε："
+        "logit 为 ±1e4 的困难样本的损失应是 α_t · 1e4。请像第一道练习那样直接由 logit 计算 BCE 因子。"), matches=_capped),
     ],
     unstable_hint=Text(
         "do not take log(sigmoid(x)): compute the BCE factor from the logit, as in the first "
