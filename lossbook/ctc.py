@@ -63,6 +63,10 @@ __all__ = [
 #: ctc_loss_bruteforce refuses inputs with more than this many paths (C ** T).
 MAX_BRUTEFORCE_PATHS = 2**20
 
+#: Elements of the temporaries that ctc_loss works on at a time (the flipped emissions, the
+#: posteriors): a block of frames, so that they stay small next to the trellis.
+_BLOCK_ELEMENTS = 1 << 16
+
 
 # ---------------------------------------------------------------------------
 # The collapse map B
@@ -267,8 +271,10 @@ def _pad_concatenated(targets: torch.Tensor, target_lengths: torch.Tensor) -> to
 #     place and the loop needs no per-sample bookkeeping.
 # beta is alpha of the reversed problem (each sample's frames and extended label reversed,
 # within its own lengths): when gradients are needed, the reversed samples ride along as N
-# more rows of the same loop, and one gather puts beta back in place afterwards. The
-# posterior of position s at time t is gamma_t(s) = alpha_t(s) beta_t(s) / (y^t_{l'_s} p).
+# more rows of the same loop, and the backward pass reads beta back in place (a flip when
+# every sample uses all frames and labels, gathers otherwise). The posterior of position s at
+# time t is gamma_t(s) = alpha_t(s) beta_t(s) / (y^t_{l'_s} p); the backward pass computes it
+# a block of frames at a time.
 
 
 def _skip_penalty(targets, L, dtype):
@@ -321,8 +327,7 @@ class _CTCFunction(torch.autograd.Function):
         with_beta = ctx.needs_input_grad[0]
         # The buffers never leave this Function, so they are built in inference mode: that
         # skips autograd's bookkeeping (version counters, view tracking) on each of the
-        # loop's 4 T small operations, about a tenth of their cost at small sizes. Inference
-        # tensors cannot go through save_for_backward; they are kept on ctx instead.
+        # loop's 4 T small operations, about a tenth of their cost at small sizes.
         with torch.inference_mode():
             if full:
                 A, pen, ext = _full_length_trellis(log_probs, targets, blank, with_beta)
@@ -332,11 +337,7 @@ class _CTCFunction(torch.autograd.Function):
                     log_probs, targets, input_lengths, target_lengths, blank, with_beta
                 )
             _log_alpha_(pen, A)
-            if full:
-                log_p = A[-1, :N, L + 1]  # position L - 1 of every sample
-            else:
-                log_p = A[-1, :N].gather(1, (ext_len + 1).unsqueeze(1)).squeeze(1)  # column of L_n - 1
-        nll = log_p.neg()  # outside inference mode: an ordinary tensor
+        nll = _log_likelihood(A, N, ext_len).neg()  # outside inference mode: an ordinary tensor
         if zero_infinity:
             nll.masked_fill_(torch.isinf(nll), 0.0)
         if reduction == "mean":
@@ -351,69 +352,114 @@ class _CTCFunction(torch.autograd.Function):
             weights = None
             loss = nll.sum() if reduction == "sum" else nll
         if with_beta:
-            ctx.save_for_backward(log_probs, input_lengths, weights if isinstance(weights, torch.Tensor) else None)
-            ctx.trellis = (A, ext, log_p, ext_len, back_t, back_s)
+            # Inference tensors cannot be saved for backward: A goes through an ordinary alias
+            # of its storage, so that autograd frees it as soon as the backward pass has run.
+            # The other saved buffers are small.
+            trellis = torch.empty(0, dtype=A.dtype, device=A.device).set_(A)
+            saved_weights = weights if isinstance(weights, torch.Tensor) else None
+            ctx.save_for_backward(log_probs, input_lengths, saved_weights, trellis)
+            ctx.labels = (ext, ext_len, back_t, back_s)
             ctx.reduction, ctx.full, ctx.weight = reduction, full, weights
         return loss
 
     @staticmethod
     @first_order_backward("ctc_loss")
     def backward(ctx, grad_loss):
-        log_probs, input_lengths, weights = ctx.saved_tensors
-        A, ext, log_p, ext_len, back_t, back_s = ctx.trellis
+        log_probs, input_lengths, weights, A = ctx.saved_tensors
+        ext, ext_len, back_t, back_s = ctx.labels
         T, L = A.shape[0] - 2, A.shape[2] - 2
         N = A.shape[1] // 2
-        # The posteriors are temporaries, computed in inference mode as in the forward pass;
-        # only the gradient itself is an ordinary tensor.
-        with torch.inference_mode():
-            if ctx.full:
-                # beta_t(s) is alpha of the reversed sample at (T - 1 - t, L - 1 - s), and the
-                # reversed samples are in reverse order: one flat flip gives beta for every
-                # sample, each followed by two padding entries (-inf), in the layout of ext.
-                width = N * (L + 2)
-                log_gamma = A[1 : T + 1, N:].reshape(T, width).flip(0, 1)
-                log_gamma[:, :-2].add_(A[1 : T + 1, :N].reshape(T, width)[:, 2:])
-                log_gamma = log_gamma.view(T, N, L + 2)
-                index = ext.unsqueeze(0).expand(T, N, L + 2)
-                log_gamma.sub_(log_probs.gather(2, index))
-                scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(0)
+        log_p = _log_likelihood(A, N, ext_len)
+        # d(-log p)/d log y^t_k = -sum over positions s with l'_s = k of gamma_t(s), times the
+        # weight of the sample in the reduction.
+        if ctx.reduction == "mean" and ctx.full:
+            factor = grad_loss * -ctx.weight
+        else:
+            if ctx.reduction == "mean":
+                factor = weights.mul(grad_loss.neg())
+            elif ctx.reduction == "sum":
+                factor = grad_loss.neg().expand(N)
             else:
-                index = ext.unsqueeze(0).expand(T, N, L)
-                # beta_t(s) = alpha of the reversed sample at (T_n - 1 - t, L_n - 1 - s), read from the
-                # padded layout; a position past the extended label reads padding column 0 (-inf).
-                inside = torch.arange(L, device=A.device) < ext_len.unsqueeze(1)
-                column = torch.where(inside, back_s + 2, 0)
-                buffer = A[1 : T + 1, N:].gather(0, back_t.unsqueeze(2).expand(T, N, L + 2))
-                log_gamma = buffer.gather(2, column.expand(T, N, L))
-                log_emission = torch.gather(log_probs, 2, index, out=buffer[:, :, :L])  # reuses the buffer
-                log_gamma.add_(A[1 : T + 1, :N, 2:]).sub_(log_emission)
-                del buffer, log_emission
-                live = torch.arange(T, device=A.device).unsqueeze(1) < input_lengths
-                scale = torch.where(live & torch.isfinite(log_p), log_p, math.inf)
-            # gamma = alpha beta / (y p): 0 in frames past the input length (the absorbing steps),
-            # for infeasible samples (p = 0) and at dead positions (where a difference of
-            # infinities gives NaN, which fails the comparison below). Posteriors below the
-            # smallest normal number are flushed to 0 as well: exp is an order of magnitude slower
-            # when its results are subnormal, and they change no sum.
-            log_gamma.sub_(scale.unsqueeze(2))
-            keep = log_gamma >= math.log(torch.finfo(log_gamma.dtype).tiny)
-            torch.where(keep, log_gamma, log_gamma.new_full((), -math.inf), out=log_gamma)
-            gamma = log_gamma.exp_()
-            # d(-log p)/d log y^t_k = -sum over positions s with l'_s = k of gamma_t(s), times the
-            # weight of the sample in the reduction.
-            if ctx.reduction == "mean" and ctx.full:
-                gamma.mul_(grad_loss * -ctx.weight)
-            else:
-                if ctx.reduction == "mean":
-                    factor = weights.mul(grad_loss.neg())
-                elif ctx.reduction == "sum":
-                    factor = grad_loss.neg().expand(N)
+                factor = grad_loss.neg()
+            factor = factor.to(A.dtype).unsqueeze(1)
+        if ctx.full:
+            scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(1)
+        else:
+            scale = torch.where(torch.isfinite(log_p), log_p, math.inf).unsqueeze(1)
+        grad = None
+        # The posteriors go a block of frames at a time: their temporaries stay the size of a
+        # block (one block at small sizes), not three more buffers the size of the trellis.
+        frames = max(1, _BLOCK_ELEMENTS // max(1, N * (L + 2)))
+        for t0 in range(0, T, frames):
+            t1 = min(T, t0 + frames)
+            # The posteriors are temporaries, computed in inference mode as in the forward
+            # pass; only the gradient itself is an ordinary tensor.
+            with torch.inference_mode():
+                if ctx.full:
+                    log_gamma, index = _log_gamma_full(log_probs, A, ext, t0, t1)
                 else:
-                    factor = grad_loss.neg()
-                gamma.mul_(factor.to(A.dtype).unsqueeze(1))
-        grad = torch.zeros_like(log_probs)
-        grad.scatter_add_(2, index, gamma)
+                    log_gamma, index = _log_gamma(log_probs, A, ext, ext_len, back_t, back_s, input_lengths, t0, t1)
+                # gamma = alpha beta / (y p): 0 in frames past the input length (the absorbing
+                # steps), for infeasible samples (p = 0) and at dead positions (where a
+                # difference of infinities gives NaN, which fails the comparison below).
+                # Posteriors below the smallest normal number are flushed to 0 as well: exp is
+                # an order of magnitude slower when its results are subnormal, and they change
+                # no sum.
+                log_gamma.sub_(scale)
+                keep = log_gamma >= math.log(torch.finfo(log_gamma.dtype).tiny)
+                torch.where(keep, log_gamma, log_gamma.new_full((), -math.inf), out=log_gamma)
+                del keep
+                gamma = log_gamma.exp_().mul_(factor)
+            if grad is None:  # allocated once the first block's temporaries are gone
+                grad = torch.zeros_like(log_probs)
+            grad[t0:t1].scatter_add_(2, index, gamma)
+            del log_gamma, gamma
         return grad, None, None, None, None, None, None, None
+
+
+def _log_likelihood(A, N, ext_len):
+    """log p(l | x) of the N samples from the finished buffer: the absorbing row at L_n - 1."""
+    if ext_len is None:  # full length: every sample ends at position L - 1
+        return A[-1, :N, -1]
+    return A[-1, :N].gather(1, (ext_len + 1).unsqueeze(1)).squeeze(1)
+
+
+def _log_gamma_full(log_probs, A, ext, t0, t1):
+    """log(alpha beta / y) at frames t0..t1 - 1 when every sample uses all frames and labels.
+
+    beta_t(s) is alpha of the reversed sample at (T - 1 - t, L - 1 - s), and the reversed
+    samples are in reverse order: one flat flip gives beta for every sample, each followed by
+    two padding entries (-inf), in the layout of ext (N, L + 2).
+    """
+    T, rows, Lp2 = A.shape[0] - 2, A.shape[1], A.shape[2]
+    N = rows // 2
+    width = N * Lp2
+    log_gamma = A[T + 1 - t1 : T + 1 - t0, N:].reshape(t1 - t0, width).flip(0, 1)
+    log_gamma[:, :-2].add_(A[1 + t0 : 1 + t1, :N].reshape(t1 - t0, width)[:, 2:])
+    log_gamma = log_gamma.view(t1 - t0, N, Lp2)
+    index = ext.unsqueeze(0).expand(t1 - t0, N, Lp2)
+    return log_gamma.sub_(log_probs[t0:t1].gather(2, index)), index
+
+
+def _log_gamma(log_probs, A, ext, ext_len, back_t, back_s, input_lengths, t0, t1):
+    """log(alpha beta / y) at frames t0..t1 - 1, for samples of any lengths (-inf past them).
+
+    beta_t(s) = alpha of the reversed sample at (T_n - 1 - t, L_n - 1 - s), read from the
+    padded layout; a position past the extended label reads padding column 0 (-inf).
+    """
+    T, L = A.shape[0] - 2, A.shape[2] - 2
+    N = A.shape[1] // 2
+    frames = t1 - t0
+    index = ext.unsqueeze(0).expand(frames, N, L)
+    inside = torch.arange(L, device=A.device) < ext_len.unsqueeze(1)
+    column = torch.where(inside, back_s + 2, 0)
+    buffer = A[1 : T + 1, N:].gather(0, back_t[t0:t1].unsqueeze(2).expand(frames, N, L + 2))
+    log_gamma = buffer.gather(2, column.expand(frames, N, L))
+    log_emission = torch.gather(log_probs[t0:t1], 2, index, out=buffer[:, :, :L])  # reuses the buffer
+    log_gamma.add_(A[1 + t0 : 1 + t1, :N, 2:]).sub_(log_emission)
+    # frames past a sample's input length are absorbing steps: no posterior there
+    past = torch.arange(t0, t1, device=A.device).unsqueeze(1) >= input_lengths
+    return log_gamma.masked_fill_(past.unsqueeze(2), -math.inf), index
 
 
 def _full_length_trellis(log_probs, targets, blank, with_beta):
@@ -441,10 +487,14 @@ def _full_length_trellis(log_probs, targets, blank, with_beta):
     torch.gather(log_probs, 2, ext[:, :L].unsqueeze(0).expand(T, N, L), out=A[1 : T + 1, :N, 2:])
     if with_beta:
         width = N * (L + 2)
+        forward_rows, reversed_rows = A[1 : T + 1, :N].reshape(T, width), A[1 : T + 1, N:].view(T, width)
         # Flat, a block is [pad pad labels_0 pad pad labels_1 ...]; read backwards, the
-        # padding comes after each sample's labels, hence the shift by two.
-        flipped = A[1 : T + 1, :N].reshape(T, width).flip(0, 1)
-        A[1 : T + 1, N:].view(T, width)[:, 2:].copy_(flipped[:, :-2])
+        # padding comes after each sample's labels, hence the shift by two. A block of frames
+        # at a time, so that the flipped temporary stays small.
+        frames = max(1, _BLOCK_ELEMENTS // width)
+        for t0 in range(0, T, frames):
+            t1 = min(T, t0 + frames)
+            reversed_rows[T - t1 : T - t0, 2:].copy_(forward_rows[t0:t1].flip(0, 1)[:, :-2])
     return A, _skip_penalty(row_targets, L, log_probs.dtype), ext
 
 

@@ -297,6 +297,63 @@ def test_forward_without_grad_matches():
     torch.testing.assert_close(a, b.detach())
 
 
+def full_length_problem(gen, T, N, C, S, dtype=torch.float64):
+    """Every sample uses all T frames and S labels (the fast path), with repeated labels."""
+    logits = torch.randn(T, N, C, generator=gen, dtype=torch.float64).mul(3).to(dtype)
+    targets = torch.randint(1, C, (N, S), generator=gen)
+    targets[0, 1:] = targets[0, 0]  # a run of equal labels: no skips in that row
+    return logits, targets, torch.full((N,), T), torch.full((N,), S)
+
+
+@pytest.mark.parametrize("block", [None, 1, 50])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_full_length_path_and_blocks_agree_with_torch(block, reduction, dtype, monkeypatch):
+    # The backward pass works a block of frames at a time; a block of 1 or 50 elements forces
+    # one frame or a few frames per block, the default one block here.
+    if block is not None:
+        monkeypatch.setattr(M, "_BLOCK_ELEMENTS", block)
+    gen = torch.Generator().manual_seed(21)
+    logits, targets, il, tl = full_length_problem(gen, 17, 4, 6, 5, dtype)
+    assert M._prepare(logits.log_softmax(2), targets, il, tl, 0)[-1]  # the fast path
+    (a, ga), (b, gb) = both(logits, targets, il, tl, reduction=reduction)
+    torch.testing.assert_close(a, b, **tolerances(dtype))
+    torch.testing.assert_close(ga, gb, **tolerances(dtype))
+    # the general path on the same problem (one target padded by a column that is ignored)
+    padded = torch.cat([targets, torch.ones(4, 1, dtype=torch.long)], 1)
+    (c, gc), _ = both(logits, padded, il, tl, reduction=reduction)
+    torch.testing.assert_close(c, a, **tolerances(dtype))
+    torch.testing.assert_close(gc, ga, **tolerances(dtype))
+
+
+@pytest.mark.parametrize("block", [1, 50])
+def test_blocks_on_samples_of_any_lengths(block, monkeypatch):
+    monkeypatch.setattr(M, "_BLOCK_ELEMENTS", block)
+    gen = torch.Generator().manual_seed(22)
+    logits, targets, il, tl = random_problem(gen, 19, 5, 6, 6, min_input=3)
+    (a, ga), (b, gb) = both(logits, targets, il, tl, reduction="none", zero_infinity=True)
+    torch.testing.assert_close(a, b, rtol=1e-7, atol=1e-9)
+    torch.testing.assert_close(ga, gb, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_trellis_is_freed_by_backward_unless_the_graph_is_retained(fast):
+    # The buffers go through save_for_backward: autograd frees them after one backward pass
+    # (a second one raises, as for torch's own functions) and keeps them with retain_graph.
+    gen = torch.Generator().manual_seed(23)
+    logits, targets, il, tl = full_length_problem(gen, 9, 3, 5, 3)
+    if not fast:
+        il = torch.tensor([9, 8, 9])
+    lp = logits.log_softmax(2).detach().requires_grad_()
+    loss = lossbook.ctc_loss(lp, targets, il, tl)
+    loss.backward(retain_graph=True)
+    once = lp.grad.clone()
+    loss.backward()
+    torch.testing.assert_close(lp.grad, 2 * once)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loss.backward()
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 
