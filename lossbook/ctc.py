@@ -369,32 +369,32 @@ class _CTCFunction(torch.autograd.Function):
         ext, ext_len, back_t, back_s = ctx.labels
         T, L = A.shape[0] - 2, A.shape[2] - 2
         N = A.shape[1] // 2
-        log_p = _log_likelihood(A, N, ext_len)
-        # d(-log p)/d log y^t_k = -sum over positions s with l'_s = k of gamma_t(s), times the
-        # weight of the sample in the reduction.
-        if ctx.reduction == "mean" and ctx.full:
-            factor = grad_loss * -ctx.weight
-        else:
-            if ctx.reduction == "mean":
-                factor = weights.mul(grad_loss.neg())
-            elif ctx.reduction == "sum":
-                factor = grad_loss.neg().expand(N)
+        # Everything but the gradient itself is a temporary, computed in inference mode as in
+        # the forward pass.
+        with torch.inference_mode():
+            log_p = _log_likelihood(A, N, ext_len)
+            # d(-log p)/d log y^t_k = -sum over positions s with l'_s = k of gamma_t(s), times
+            # the weight of the sample in the reduction.
+            if ctx.reduction == "mean" and ctx.full:
+                factor = grad_loss * -ctx.weight
             else:
-                factor = grad_loss.neg()
-            factor = factor.to(A.dtype).unsqueeze(1)
-        if ctx.full:
-            scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(1)
-        else:
-            scale = torch.where(torch.isfinite(log_p), log_p, math.inf).unsqueeze(1)
-        grad = None
-        # The posteriors go a block of frames at a time: their temporaries stay the size of a
-        # block (one block at small sizes), not three more buffers the size of the trellis.
-        frames = max(1, _BLOCK_ELEMENTS // max(1, N * (L + 2)))
-        for t0 in range(0, T, frames):
-            t1 = min(T, t0 + frames)
-            # The posteriors are temporaries, computed in inference mode as in the forward
-            # pass; only the gradient itself is an ordinary tensor.
-            with torch.inference_mode():
+                if ctx.reduction == "mean":
+                    factor = weights.mul(grad_loss.neg())
+                elif ctx.reduction == "sum":
+                    factor = grad_loss.neg().expand(N)
+                else:
+                    factor = grad_loss.neg()
+                factor = factor.to(A.dtype).unsqueeze(1)
+            if ctx.full:
+                scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(1)
+            else:
+                scale = torch.where(torch.isfinite(log_p), log_p, math.inf).unsqueeze(1)
+            grad = None
+            # The posteriors go a block of frames at a time: their temporaries stay the size of
+            # a block (one block at small sizes), not three more buffers the size of the trellis.
+            frames = max(1, _BLOCK_ELEMENTS // max(1, N * (L + 2)))
+            for t0 in range(0, T, frames):
+                t1 = min(T, t0 + frames)
                 if ctx.full:
                     log_gamma, index = _log_gamma_full(log_probs, A, ext, t0, t1)
                 else:
@@ -410,10 +410,11 @@ class _CTCFunction(torch.autograd.Function):
                 torch.where(keep, log_gamma, log_gamma.new_full((), -math.inf), out=log_gamma)
                 del keep
                 gamma = log_gamma.exp_().mul_(factor)
-            if grad is None:  # allocated once the first block's temporaries are gone
-                grad = torch.zeros_like(log_probs)
-            grad[t0:t1].scatter_add_(2, index, gamma)
-            del log_gamma, gamma
+                if grad is None:  # allocated once the first block's temporaries are gone
+                    with torch.inference_mode(False):  # an ordinary tensor, for the caller
+                        grad = torch.zeros_like(log_probs)
+                grad[t0:t1].scatter_add_(2, index, gamma)
+                del log_gamma, gamma
         return grad, None, None, None, None, None, None, None
 
 

@@ -352,6 +352,9 @@ def test_trellis_is_freed_by_backward_unless_the_graph_is_retained(fast):
     torch.testing.assert_close(lp.grad, 2 * once)
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         loss.backward()
+    # the buffers are built in inference mode, the gradient is an ordinary tensor
+    assert not lp.grad.is_inference()
+    lp.grad.mul_(0.5)  # in place, as optimizers and gradient clipping do
 
 
 # --- bad input -------------------------------------------------------------------------------
