@@ -141,19 +141,33 @@ def _index_rows(input, target, weight_name, weight, ignore_index):
     """Validate a (scores, class indices) pair with an optional per-class weight.
 
     Returns ``(rows, target_rows, out_shape, weight, ignore_index)``: rows (M, C) and the
-    weight in the compute dtype, every class index checked (before any indexing).
+    weight in the compute dtype, every class index checked (before any indexing), and
+    ``ignore_index`` None when no target equals it.
     """
     ignore_index = _check_ignore_index(ignore_index)
     rows, target_rows, out_shape, _ = _class_input(input, target, probabilities_allowed=False)
     num_classes = rows.shape[1]
     weight = _check_class_weight(weight_name, weight, input, num_classes)
-    check_class_indices("target", target_rows, num_classes, ignore_index)
+    bounds = check_class_indices("target", target_rows, num_classes, ignore_index)
     work = compute_dtype(input.dtype)
-    return rows.to(work), target_rows, out_shape, None if weight is None else weight.to(work), ignore_index
+    weight = None if weight is None else weight.to(work)
+    return rows.to(work), target_rows, out_shape, weight, _ignorable(ignore_index, bounds)
+
+
+def _ignorable(ignore_index: int, bounds: tuple[int, int] | None) -> int | None:
+    """``ignore_index``, or None when it lies outside the targets' range (no row is ignored)."""
+    if bounds is None or not bounds[0] <= ignore_index <= bounds[1]:
+        return None
+    return ignore_index
 
 
 def _row_weights(target, weight, ignore_index, dtype):
-    """Per-row weights w[y_i] (0 for ignored rows) and the safe indices to gather with."""
+    """Per-row weights w[y_i] (0 for ignored rows) and the safe indices to gather with.
+
+    ``ignore_index`` None means that no row is ignored (see :func:`_ignorable`).
+    """
+    if ignore_index is None:
+        return target, (None if weight is None else weight[target]), None
     ignored = target == ignore_index
     any_ignored = bool(ignored.any()) if target.numel() else False
     safe = target.masked_fill(ignored, 0) if any_ignored else target
@@ -612,7 +626,7 @@ def cross_entropy(
         if reduction == "none":
             return loss.reshape(out_shape).to(dtype)
         return reduce(loss, reduction).to(dtype)
-    check_class_indices("target", target_rows, num_classes, ignore_index)
+    ignore_index = _ignorable(ignore_index, check_class_indices("target", target_rows, num_classes, ignore_index))
     if w is not None and w.requires_grad:
         loss = _cross_entropy_index_composite(rows, target_rows, w, ignore_index, label_smoothing, reduction)
     else:

@@ -233,17 +233,19 @@ def check_positive_integer(name: str, value) -> int:
 
 def check_class_indices(
     name: str, target: torch.Tensor, num_classes: int, ignore_index: int | None = None
-) -> None:
+) -> tuple[int, int] | None:
     """Check that every class index lies in ``[0, num_classes)`` or equals ``ignore_index``.
 
     One vectorized pass, done before any indexing, so a bad label fails with a
     ``ValueError`` naming the value (on CUDA too, instead of a device-side assert).
+    Returns the smallest and the largest index (None for an empty target), so that callers
+    can tell whether ``ignore_index`` occurs at all without another pass.
     """
     if target.numel() == 0:
-        return
-    lowest, highest = torch.aminmax(target)
-    if 0 <= int(lowest) and int(highest) < num_classes:  # the common case: one pass
-        return
+        return None
+    lowest, highest = (int(v) for v in torch.aminmax(target))
+    if 0 <= lowest and highest < num_classes:  # the common case: one pass
+        return lowest, highest
     valid = (target >= 0) & (target < num_classes)
     if ignore_index is not None:
         valid |= target == ignore_index
@@ -253,6 +255,7 @@ def check_class_indices(
         raise ValueError(
             f"{name} must hold class indices in [0, {num_classes}){also}; got a class index equal to {bad}"
         )
+    return lowest, highest
 
 
 def check_allowed_values(name: str, tensor: torch.Tensor, allowed: tuple[float, ...]) -> None:

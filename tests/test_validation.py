@@ -79,3 +79,12 @@ def test_compute_dtype_upcasts_half_precision_only():
     assert v.compute_dtype(torch.float16) == torch.float32
     assert v.compute_dtype(torch.bfloat16) == torch.float32
     assert v.compute_dtype(torch.float64) == torch.float64
+
+
+def test_check_class_indices_returns_the_range_and_names_a_bad_index():
+    check_class_indices = v.check_class_indices
+    assert check_class_indices("target", torch.tensor([3, 0, 2]), 4) == (0, 3)
+    assert check_class_indices("target", torch.tensor([-100, 1]), 4, ignore_index=-100) == (-100, 1)
+    assert check_class_indices("target", torch.tensor([], dtype=torch.long), 4) is None
+    with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 4\) or equal ignore_index=-100; got a class index equal to 4"):
+        check_class_indices("target", torch.tensor([1, 4]), 4, ignore_index=-100)
