@@ -259,29 +259,29 @@ def _pad_concatenated(targets: torch.Tensor, target_lengths: torch.Tensor) -> to
 # ---------------------------------------------------------------------------
 #
 # Layout. For a batch with at most S labels, the extended labels have L = 2 S + 1 positions.
-# The log-alphas live in one buffer A of shape (T + 2, N, L + 2):
-#   * row r holds time t = r - 1; row 0 is a virtual time -1 whose only live entry is a
-#     virtual position -1 (column 1) with log-alpha 0, so that time 0 needs no special case:
-#     position 0 is reached from it by a step, position 1 by a "skip";
-#   * columns 0 and 1 are padding (positions -2 and -1), log-alpha -inf from row 1 on;
+# The log-alphas live in one buffer A of shape (T + 2, rows, L + 2):
+#   * row r holds time t = r - 1; row 0 is a virtual time -1 whose only live entry is the
+#     row's start position, with log-alpha 0, so that time 0 needs no special case: the
+#     start position is reached from it by staying, the next one by a step;
+#   * columns 0 and 1 are padding (positions -2 and -1), log-alpha -inf throughout;
 #   * row T + 1 is one extra, absorbing step: its "emission" is log 1 = 0 at the last blank
 #     position L_n - 1 of each sample and -inf elsewhere, so A[T + 1, n, L_n - 1 + 2] =
 #     logaddexp(alpha_{T-1}(L_n - 1), alpha_{T-1}(L_n - 2)) = log p(l | x). Frames past a
 #     sample's input length get the same absorbing emission, so every sample ends in one
 #     place and the loop needs no per-sample bookkeeping.
-# beta is alpha of the reversed problem (each sample's frames and extended label reversed,
-# within its own lengths): when gradients are needed, the reversed samples ride along as N
-# more rows of the same loop, and the backward pass reads beta back in place (a flip when
-# every sample uses all frames and labels, gathers otherwise). The posterior of position s at
-# time t is gamma_t(s) = alpha_t(s) beta_t(s) / (y^t_{l'_s} p); the backward pass computes it
-# a block of frames at a time.
+# beta is alpha of the reversed problem (frames and extended label reversed): when
+# gradients are needed, the reversed samples ride along as N more rows of the same loop,
+# laid out as the whole buffer read backwards (see _trellis), so that the backward pass
+# reads beta back with one flip. The posterior of position s at time t is
+# gamma_t(s) = alpha_t(s) beta_t(s) / (y^t_{l'_s} p); the backward pass computes it a block
+# of frames at a time.
 
 
 def _skip_penalty(targets, L, dtype):
     """0 where a path may jump from s - 2 to s, -inf elsewhere: (N, L + 2), padded as A.
 
     Label positions whose label differs from the previous label may skip the blank between
-    them; position 1 may always (it is reached from the virtual start).
+    them; position 1 may always (its source, position -1, is padding).
     """
     N, S = targets.shape
     pen = torch.full((N, L + 2), -math.inf, dtype=dtype, device=targets.device)
@@ -329,14 +329,9 @@ class _CTCFunction(torch.autograd.Function):
         # skips autograd's bookkeeping (version counters, view tracking) on each of the
         # loop's 4 T small operations, about a tenth of their cost at small sizes.
         with torch.inference_mode():
-            if full:
-                A, pen, ext = _full_length_trellis(log_probs, targets, blank, with_beta)
-                ext_len = back_t = back_s = None
-            else:
-                A, pen, ext, ext_len, back_t, back_s = _trellis(
-                    log_probs, targets, input_lengths, target_lengths, blank, with_beta
-                )
+            A, pen, ext = _trellis(log_probs, targets, input_lengths, target_lengths, blank, with_beta, full)
             _log_alpha_(pen, A)
+        ext_len = None if full else 2 * target_lengths + 1
         nll = _log_likelihood(A, N, ext_len).neg()  # outside inference mode: an ordinary tensor
         if zero_infinity:
             nll.masked_fill_(torch.isinf(nll), 0.0)
@@ -358,7 +353,7 @@ class _CTCFunction(torch.autograd.Function):
             trellis = torch.empty(0, dtype=A.dtype, device=A.device).set_(A)
             saved_weights = weights if isinstance(weights, torch.Tensor) else None
             ctx.save_for_backward(log_probs, input_lengths, saved_weights, trellis)
-            ctx.labels = (ext, ext_len, back_t, back_s)
+            ctx.labels = (ext, ext_len)
             ctx.reduction, ctx.full, ctx.weight = reduction, full, weights
         return loss
 
@@ -366,7 +361,7 @@ class _CTCFunction(torch.autograd.Function):
     @first_order_backward("ctc_loss")
     def backward(ctx, grad_loss):
         log_probs, input_lengths, weights, A = ctx.saved_tensors
-        ext, ext_len, back_t, back_s = ctx.labels
+        ext, ext_len = ctx.labels
         T, L = A.shape[0] - 2, A.shape[2] - 2
         N = A.shape[1] // 2
         # Everything but the gradient itself is a temporary, computed in inference mode as in
@@ -385,20 +380,17 @@ class _CTCFunction(torch.autograd.Function):
                 else:
                     factor = grad_loss.neg()
                 factor = factor.to(A.dtype).unsqueeze(1)
-            if ctx.full:
-                scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(1)
-            else:
-                scale = torch.where(torch.isfinite(log_p), log_p, math.inf).unsqueeze(1)
+            scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(1)
             grad = None
             # The posteriors go a block of frames at a time: their temporaries stay the size of
             # a block (one block at small sizes), not three more buffers the size of the trellis.
             frames = max(1, _BLOCK_ELEMENTS // max(1, N * (L + 2)))
             for t0 in range(0, T, frames):
                 t1 = min(T, t0 + frames)
-                if ctx.full:
-                    log_gamma, index = _log_gamma_full(log_probs, A, ext, t0, t1)
-                else:
-                    log_gamma, index = _log_gamma(log_probs, A, ext, ext_len, back_t, back_s, input_lengths, t0, t1)
+                log_gamma, index = _log_gamma(log_probs, A, ext, t0, t1)
+                if not ctx.full:  # frames past a sample's input length are absorbing steps
+                    past = torch.arange(t0, t1, device=A.device).unsqueeze(1) >= input_lengths
+                    log_gamma.masked_fill_(past.unsqueeze(2), -math.inf)
                 # gamma = alpha beta / (y p): 0 in frames past the input length (the absorbing
                 # steps), for infeasible samples (p = 0) and at dead positions (where a
                 # difference of infinities gives NaN, which fails the comparison below).
@@ -425,12 +417,12 @@ def _log_likelihood(A, N, ext_len):
     return A[-1, :N].gather(1, (ext_len + 1).unsqueeze(1)).squeeze(1)
 
 
-def _log_gamma_full(log_probs, A, ext, t0, t1):
-    """log(alpha beta / y) at frames t0..t1 - 1 when every sample uses all frames and labels.
+def _log_gamma(log_probs, A, ext, t0, t1):
+    """log(alpha beta / y) at frames t0..t1 - 1, in the layout of ext (N, L + 2).
 
-    beta_t(s) is alpha of the reversed sample at (T - 1 - t, L - 1 - s), and the reversed
-    samples are in reverse order: one flat flip gives beta for every sample, each followed by
-    two padding entries (-inf), in the layout of ext (N, L + 2).
+    beta_t(s) is alpha of the reversed sample at (T - 1 - t, L - 1 - s) of the buffer, and
+    the reversed samples are in reverse order: one flat flip gives beta for every sample,
+    each followed by two padding entries (-inf).
     """
     T, rows, Lp2 = A.shape[0] - 2, A.shape[1], A.shape[2]
     N = rows // 2
@@ -442,50 +434,48 @@ def _log_gamma_full(log_probs, A, ext, t0, t1):
     return log_gamma.sub_(log_probs[t0:t1].gather(2, index)), index
 
 
-def _log_gamma(log_probs, A, ext, ext_len, back_t, back_s, input_lengths, t0, t1):
-    """log(alpha beta / y) at frames t0..t1 - 1, for samples of any lengths (-inf past them).
+def _trellis(log_probs, targets, input_lengths, target_lengths, blank, with_beta, full):
+    """The buffer A, the skip penalties and the extended labels padded to (N, L + 2).
 
-    beta_t(s) = alpha of the reversed sample at (T_n - 1 - t, L_n - 1 - s), read from the
-    padded layout; a position past the extended label reads padding column 0 (-inf).
-    """
-    T, L = A.shape[0] - 2, A.shape[2] - 2
-    N = A.shape[1] // 2
-    frames = t1 - t0
-    index = ext.unsqueeze(0).expand(frames, N, L)
-    inside = torch.arange(L, device=A.device) < ext_len.unsqueeze(1)
-    column = torch.where(inside, back_s + 2, 0)
-    buffer = A[1 : T + 1, N:].gather(0, back_t[t0:t1].unsqueeze(2).expand(frames, N, L + 2))
-    log_gamma = buffer.gather(2, column.expand(frames, N, L))
-    log_emission = torch.gather(log_probs[t0:t1], 2, index, out=buffer[:, :, :L])  # reuses the buffer
-    log_gamma.add_(A[1 + t0 : 1 + t1, :N, 2:]).sub_(log_emission)
-    # frames past a sample's input length are absorbing steps: no posterior there
-    past = torch.arange(t0, t1, device=A.device).unsqueeze(1) >= input_lengths
-    return log_gamma.masked_fill_(past.unsqueeze(2), -math.inf), index
+    ``full`` says that every sample uses all T frames and all S labels, which saves the
+    absorbing frames and the per-sample starts of the reversed rows.
 
-
-def _full_length_trellis(log_probs, targets, blank, with_beta):
-    """The buffer A, the skip penalties and the padded extended labels when every sample uses
-    all T frames and S labels.
-
-    Then the reversed problems are flips. The reversed samples go in reverse order too (row
+    The reversed problems are flips. The reversed samples go in reverse order too (row
     N + k holds sample N - 1 - k), so that the block of reversed rows at one time step is
     the forward block read backwards: their emissions are one flat flip of the forward
-    emissions, and in the backward pass beta is one flat flip of the reversed alphas. The
-    extended labels are returned padded to L + 2 with blanks at the end, the layout of that
-    flipped beta.
+    emissions, and in the backward pass beta is one flat flip of the reversed alphas. A
+    reversed sample shorter than the buffer is right-aligned in it: its absorbing frames
+    come first and hold it in its start position, the first position of its reversed label,
+    and its padding positions come first and stay -inf.
     """
     T, N, C = log_probs.shape
     S = targets.shape[1]
     L = 2 * S + 1
-    device = log_probs.device
+    device, dtype = log_probs.device, log_probs.dtype
     row_targets = torch.cat([targets, targets.flip(0, 1)]) if with_beta else targets
     rows = row_targets.shape[0]
     ext = torch.full((N, L + 2), blank, dtype=torch.int64, device=device)
     ext[:, 1:L:2] = targets
-    A = torch.full((T + 2, rows, L + 2), -math.inf, dtype=log_probs.dtype, device=device)
-    A[0, :, 1] = 0.0  # the virtual start
-    A[T + 1, :, L + 1] = 0.0  # the absorbing step ends at position L - 1
-    torch.gather(log_probs, 2, ext[:, :L].unsqueeze(0).expand(T, N, L), out=A[1 : T + 1, :N, 2:])
+    A = torch.full((T + 2, rows, L + 2), -math.inf, dtype=dtype, device=device)
+    forward = A[1 : T + 1, :N, 2:]
+    torch.gather(log_probs, 2, ext[:, :L].unsqueeze(0).expand(T, N, L), out=forward)
+    if full:
+        A[0, :, 2] = 0.0  # every row starts in its position 0
+        A[T + 1, :N, L + 1] = 0.0  # the absorbing step ends at position L - 1
+    else:
+        # Frames past a sample's input length get the absorbing emission: 0 at its last
+        # position L_n - 1, -inf elsewhere. Positions past a sample's extended label keep
+        # real emissions: they are reached only from the label's end, never lead back, and
+        # the backward pass reads them as -inf.
+        ext_len = 2 * target_lengths + 1
+        absorbing = torch.full((N, L), -math.inf, dtype=dtype, device=device)
+        absorbing.scatter_(1, (ext_len - 1).unsqueeze(1), 0.0)
+        live = (torch.arange(T, device=device).unsqueeze(1) < input_lengths).unsqueeze(2)  # (T, N, 1)
+        torch.where(live, forward, absorbing, out=forward)
+        A[T + 1, :N, 2:] = absorbing
+        A[0, :N, 2] = 0.0
+        if with_beta:  # reversed row k starts at position L - L_n of sample n = N - 1 - k
+            A[0, N:].scatter_(1, (L + 2 - ext_len).flip(0).unsqueeze(1), 0.0)
     if with_beta:
         width = N * (L + 2)
         forward_rows, reversed_rows = A[1 : T + 1, :N].reshape(T, width), A[1 : T + 1, N:].view(T, width)
@@ -496,53 +486,7 @@ def _full_length_trellis(log_probs, targets, blank, with_beta):
         for t0 in range(0, T, frames):
             t1 = min(T, t0 + frames)
             reversed_rows[T - t1 : T - t0, 2:].copy_(forward_rows[t0:t1].flip(0, 1)[:, :-2])
-    return A, _skip_penalty(row_targets, L, log_probs.dtype), ext
-
-
-def _trellis(log_probs, targets, input_lengths, target_lengths, blank, with_beta):
-    """The buffer A, the skip penalties and the reversal indices for samples of any lengths."""
-    T, N, C = log_probs.shape
-    S = targets.shape[1]
-    L = 2 * S + 1
-    device, dtype = log_probs.device, log_probs.dtype
-    rows = 2 * N if with_beta else N
-    ext = torch.full((N, L), blank, dtype=torch.int64, device=device)
-    ext[:, 1::2] = targets
-    ext_len = 2 * target_lengths + 1
-    position = torch.arange(L, device=device)
-    frame = torch.arange(T, device=device).unsqueeze(1)
-    # A holds the log-emissions log y^t_{l'_s} first, then the recursion overwrites them
-    # with the log-alphas. Frames past a sample's input length get the absorbing emission.
-    # Positions past a sample's extended label keep real emissions: they are reached only
-    # from the label's end, never lead back, and the backward pass reads them as -inf.
-    # Every entry is written below, without a pass over the whole buffer: the padding
-    # columns and row 0 here, rows 1 to T by the emissions, row T + 1 by the absorbing row.
-    A = torch.empty((T + 2, rows, L + 2), dtype=dtype, device=device)
-    A[:, :, :2] = -math.inf
-    A[0, :, 2:] = -math.inf
-    A[0, :, 1] = 0.0
-    absorbing = torch.full((N, L), -math.inf, dtype=dtype, device=device)
-    absorbing.scatter_(1, (ext_len - 1).unsqueeze(1), 0.0)
-    A[T + 1].view(rows // N, N, L + 2)[:, :, 2:] = absorbing
-    live = (frame < input_lengths).unsqueeze(2)  # (T, N, 1)
-    emit_fwd = log_probs.gather(2, ext.unsqueeze(0).expand(T, N, L))
-    torch.where(live, emit_fwd, absorbing, out=A[1 : T + 1, :N, 2:])
-    back_t = back_s = None
-    if with_beta:
-        # The reversed samples: frame t' = T_n - 1 - t, position s' = L_n - 1 - s.
-        back_t = (input_lengths - 1 - frame).clamp_(min=0)  # (T, N)
-        back_s = (ext_len.unsqueeze(1) - 1 - position).clamp_(min=0)  # (N, L)
-        label = torch.arange(S, device=device)
-        reversed_targets = targets.gather(1, (target_lengths.unsqueeze(1) - 1 - label).clamp_(min=0))
-        pen = _skip_penalty(torch.cat([targets, reversed_targets]), L, dtype)
-        emit_rev = emit_fwd.gather(0, back_t.unsqueeze(2).expand(T, N, L))
-        del emit_fwd
-        torch.where(live, emit_rev.gather(2, back_s.expand(T, N, L)), absorbing, out=A[1 : T + 1, N:, 2:])
-        del emit_rev
-    else:
-        pen = _skip_penalty(targets, L, dtype)
-        del emit_fwd
-    return A, pen, ext, ext_len, back_t, back_s
+    return A, _skip_penalty(row_targets, L, dtype), ext
 
 
 def ctc_loss(
