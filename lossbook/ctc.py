@@ -23,9 +23,10 @@ exponentially many terms; the forward algorithm computes it in :math:`O(T\,|l|)`
 
 (positions counted from 0). This module runs that recursion in log space, vectorized over
 the batch and the positions :math:`s` (Python loops only over time); the backward variables
-:math:`\beta` are the :math:`\alpha` of the reversed problem, computed in the same loop. The
-gradient is written by hand: with the posterior :math:`\gamma_t(s) = \alpha_t(s)
-\beta_t(s) / (y^t_{l'_s}\, p(l \mid x))` of being at position :math:`s` at time :math:`t`,
+:math:`\beta` are the :math:`\alpha` of the reversed problem, computed in the same loop
+(small problems) or in the backward pass (large ones). The gradient is written by hand:
+with the posterior :math:`\gamma_t(s) = \alpha_t(s) \beta_t(s) / (y^t_{l'_s}\, p(l \mid x))`
+of being at position :math:`s` at time :math:`t`,
 :math:`\partial(-\log p)/\partial \log y^t_k = -\sum_{s: l'_s = k} \gamma_t(s)`.
 
 Besides the loss (:func:`ctc_loss`, :class:`CTCLoss`, semantics of
@@ -64,8 +65,13 @@ __all__ = [
 MAX_BRUTEFORCE_PATHS = 2**20
 
 #: Elements of the temporaries that ctc_loss works on at a time (the flipped emissions, the
-#: posteriors): a block of frames, so that they stay small next to the trellis.
+#: posteriors, beta when it runs in the backward pass): a block of frames, so that they stay
+#: small next to the trellis.
 _BLOCK_ELEMENTS = 1 << 16
+
+#: Largest trellis (elements of alpha and beta together) for which ctc_loss runs beta in the
+#: same loop as alpha; larger ones run it in the backward pass, with half the memory.
+_TOGETHER_ELEMENTS = 1 << 18
 
 
 # ---------------------------------------------------------------------------
@@ -269,10 +275,11 @@ def _pad_concatenated(targets: torch.Tensor, target_lengths: torch.Tensor) -> to
 #     logaddexp(alpha_{T-1}(L_n - 1), alpha_{T-1}(L_n - 2)) = log p(l | x). Frames past a
 #     sample's input length get the same absorbing emission, so every sample ends in one
 #     place and the loop needs no per-sample bookkeeping.
-# beta is alpha of the reversed problem (frames and extended label reversed): when
-# gradients are needed, the reversed samples ride along as N more rows of the same loop,
-# laid out as the whole buffer read backwards (see _trellis), so that the backward pass
-# reads beta back with one flip. The posterior of position s at time t is
+# beta is alpha of the reversed problem (frames, samples and extended labels reversed),
+# laid out as the whole buffer read backwards (see _trellis), so that one flip reads it
+# back. When gradients are needed, small problems run the reversed samples as N more rows
+# of the same loop; large ones run them in the backward pass, a block of frames at a time
+# in a buffer of one block. The posterior of position s at time t is
 # gamma_t(s) = alpha_t(s) beta_t(s) / (y^t_{l'_s} p); the backward pass computes it a block
 # of frames at a time.
 
@@ -324,14 +331,22 @@ class _CTCFunction(torch.autograd.Function):
         T, N, C = log_probs.shape
         S = targets.shape[1]
         L = 2 * S + 1
-        with_beta = ctx.needs_input_grad[0]
+        with_grad = ctx.needs_input_grad[0]
+        # Small trellises run beta with alpha, as N more rows of one loop: the loop costs
+        # little more than alpha's alone, where its operations are dominated by their fixed
+        # cost. Large ones keep only alpha, and the backward pass runs beta a block of frames
+        # at a time, which halves the memory where the work per operation dominates.
+        together = with_grad and 2 * (T + 2) * N * (L + 2) <= _TOGETHER_ELEMENTS
         # The buffers never leave this Function, so they are built in inference mode: that
         # skips autograd's bookkeeping (version counters, view tracking) on each of the
         # loop's 4 T small operations, about a tenth of their cost at small sizes.
         with torch.inference_mode():
-            A, pen, ext = _trellis(log_probs, targets, input_lengths, target_lengths, blank, with_beta, full)
-            _log_alpha_(pen, A)
-        ext_len = None if full else 2 * target_lengths + 1
+            ext = _extended_labels(targets, blank, L)
+            ext_len = None if full else 2 * target_lengths + 1
+            absorbing = None if full else _absorbing(ext_len, L, log_probs.dtype)
+            A = _trellis(log_probs, ext, input_lengths, ext_len, absorbing, together)
+            row_targets = torch.cat([targets, targets.flip(0, 1)]) if together else targets
+            _log_alpha_(_skip_penalty(row_targets, L, A.dtype), A)
         nll = _log_likelihood(A, N, ext_len).neg()  # outside inference mode: an ordinary tensor
         if zero_infinity:
             nll.masked_fill_(torch.isinf(nll), 0.0)
@@ -346,24 +361,25 @@ class _CTCFunction(torch.autograd.Function):
         else:
             weights = None
             loss = nll.sum() if reduction == "sum" else nll
-        if with_beta:
+        if with_grad:
             # Inference tensors cannot be saved for backward: A goes through an ordinary alias
             # of its storage, so that autograd frees it as soon as the backward pass has run.
             # The other saved buffers are small.
             trellis = torch.empty(0, dtype=A.dtype, device=A.device).set_(A)
             saved_weights = weights if isinstance(weights, torch.Tensor) else None
             ctx.save_for_backward(log_probs, input_lengths, saved_weights, trellis)
-            ctx.labels = (ext, ext_len)
-            ctx.reduction, ctx.full, ctx.weight = reduction, full, weights
+            ctx.labels = (targets, ext, ext_len, absorbing)
+            ctx.reduction, ctx.full, ctx.weight, ctx.together = reduction, full, weights, together
         return loss
 
     @staticmethod
     @first_order_backward("ctc_loss")
     def backward(ctx, grad_loss):
         log_probs, input_lengths, weights, A = ctx.saved_tensors
-        ext, ext_len = ctx.labels
-        T, L = A.shape[0] - 2, A.shape[2] - 2
-        N = A.shape[1] // 2
+        targets, ext, ext_len, absorbing = ctx.labels
+        T, N, C = log_probs.shape
+        L = A.shape[2] - 2
+        width = N * (L + 2)
         # Everything but the gradient itself is a temporary, computed in inference mode as in
         # the forward pass.
         with torch.inference_mode():
@@ -381,13 +397,30 @@ class _CTCFunction(torch.autograd.Function):
                     factor = grad_loss.neg()
                 factor = factor.to(A.dtype).unsqueeze(1)
             scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(1)
+            if not ctx.together:  # beta's buffer: one block of reversed frames after its start
+                B = torch.full((_block_frames(width, T) + 1, N, L + 2), -math.inf, dtype=A.dtype, device=A.device)
+                _reversed_start_(B[0], ext_len, L)
+                pen = _skip_penalty(targets.flip(0, 1), L, A.dtype)
             grad = None
-            # The posteriors go a block of frames at a time: their temporaries stay the size of
-            # a block (one block at small sizes), not three more buffers the size of the trellis.
-            frames = max(1, _BLOCK_ELEMENTS // max(1, N * (L + 2)))
-            for t0 in range(0, T, frames):
-                t1 = min(T, t0 + frames)
-                log_gamma, index = _log_gamma(log_probs, A, ext, t0, t1)
+            # The posteriors go a block of frames at a time (the last ones first, as beta
+            # runs): their temporaries stay the size of a block, not buffers the size of the
+            # trellis.
+            frames = _block_frames(width, T)
+            for r0 in range(0, T, frames):  # reversed frames r0..r1 - 1 are frames T - r1..T - r0 - 1
+                r1 = min(T, r0 + frames)
+                t0, t1 = T - r1, T - r0
+                if ctx.together:
+                    reversed_rows = A[1 + r0 : 1 + r1, N:]
+                else:
+                    forward = torch.full((r1 - r0, N, L + 2), -math.inf, dtype=A.dtype, device=A.device)
+                    _emissions_(forward[:, :, 2:], log_probs, ext, input_lengths, absorbing, t0, t1)
+                    reversed_rows = B[1 : 1 + r1 - r0]
+                    _flip_rows_(reversed_rows, forward)
+                    del forward
+                    _log_alpha_(pen, B[: 1 + r1 - r0])
+                log_gamma, index = _log_gamma(log_probs, A[1 + t0 : 1 + t1, :N], reversed_rows, ext, t0, t1)
+                if not ctx.together:
+                    B[0] = B[r1 - r0]  # where the next block of reversed frames starts
                 if not ctx.full:  # frames past a sample's input length are absorbing steps
                     past = torch.arange(t0, t1, device=A.device).unsqueeze(1) >= input_lengths
                     log_gamma.masked_fill_(past.unsqueeze(2), -math.inf)
@@ -410,6 +443,11 @@ class _CTCFunction(torch.autograd.Function):
         return grad, None, None, None, None, None, None, None
 
 
+def _block_frames(width: int, T: int) -> int:
+    """Frames per block of the temporaries, for rows of ``width`` elements."""
+    return min(T, max(1, _BLOCK_ELEMENTS // max(1, width)))
+
+
 def _log_likelihood(A, N, ext_len):
     """log p(l | x) of the N samples from the finished buffer: the absorbing row at L_n - 1."""
     if ext_len is None:  # full length: every sample ends at position L - 1
@@ -417,28 +455,78 @@ def _log_likelihood(A, N, ext_len):
     return A[-1, :N].gather(1, (ext_len + 1).unsqueeze(1)).squeeze(1)
 
 
-def _log_gamma(log_probs, A, ext, t0, t1):
+def _log_gamma(log_probs, forward_rows, reversed_rows, ext, t0, t1):
     """log(alpha beta / y) at frames t0..t1 - 1, in the layout of ext (N, L + 2).
 
-    beta_t(s) is alpha of the reversed sample at (T - 1 - t, L - 1 - s) of the buffer, and
-    the reversed samples are in reverse order: one flat flip gives beta for every sample,
-    each followed by two padding entries (-inf).
+    ``forward_rows`` holds alpha at those frames, ``reversed_rows`` the reversed samples'
+    alpha at the same frames read backwards (see _trellis): one flat flip gives beta for
+    every sample, each followed by two padding entries (-inf).
     """
-    T, rows, Lp2 = A.shape[0] - 2, A.shape[1], A.shape[2]
-    N = rows // 2
+    frames, N, Lp2 = forward_rows.shape
     width = N * Lp2
-    log_gamma = A[T + 1 - t1 : T + 1 - t0, N:].reshape(t1 - t0, width).flip(0, 1)
-    log_gamma[:, :-2].add_(A[1 + t0 : 1 + t1, :N].reshape(t1 - t0, width)[:, 2:])
-    log_gamma = log_gamma.view(t1 - t0, N, Lp2)
-    index = ext.unsqueeze(0).expand(t1 - t0, N, Lp2)
+    log_gamma = reversed_rows.reshape(frames, width).flip(0, 1)
+    log_gamma[:, :-2].add_(forward_rows.reshape(frames, width)[:, 2:])
+    log_gamma = log_gamma.view(frames, N, Lp2)
+    index = ext.unsqueeze(0).expand(frames, N, Lp2)
     return log_gamma.sub_(log_probs[t0:t1].gather(2, index)), index
 
 
-def _trellis(log_probs, targets, input_lengths, target_lengths, blank, with_beta, full):
-    """The buffer A, the skip penalties and the extended labels padded to (N, L + 2).
+def _extended_labels(targets, blank, L):
+    """The extended labels l' (N, L + 2): blank, label, blank, ..., blank, then two blanks of padding."""
+    ext = torch.full((targets.shape[0], L + 2), blank, dtype=torch.int64, device=targets.device)
+    ext[:, 1:L:2] = targets
+    return ext
 
-    ``full`` says that every sample uses all T frames and all S labels, which saves the
-    absorbing frames and the per-sample starts of the reversed rows.
+
+def _absorbing(ext_len, L, dtype):
+    """The absorbing emission (N, L): 0 at each sample's last position L_n - 1, -inf elsewhere."""
+    absorbing = torch.full((ext_len.shape[0], L), -math.inf, dtype=dtype, device=ext_len.device)
+    return absorbing.scatter_(1, (ext_len - 1).unsqueeze(1), 0.0)
+
+
+def _emissions_(out, log_probs, ext, input_lengths, absorbing, t0, t1):
+    """Write the log-emissions of frames t0..t1 - 1 into ``out`` (t1 - t0, N, L).
+
+    Frames past a sample's input length get the absorbing emission (``absorbing`` is None
+    when every sample uses all frames). Positions past a sample's extended label keep real
+    emissions: they are reached only from the label's end, never lead back, and the
+    backward pass reads them as -inf.
+    """
+    frames, N, L = out.shape
+    torch.gather(log_probs[t0:t1], 2, ext[:, :L].unsqueeze(0).expand(frames, N, L), out=out)
+    if absorbing is not None:
+        live = (torch.arange(t0, t1, device=out.device).unsqueeze(1) < input_lengths).unsqueeze(2)
+        torch.where(live, out, absorbing, out=out)
+
+
+def _flip_rows_(reversed_rows, forward_rows):
+    """Write ``forward_rows`` (frames, N, L + 2) read backwards into ``reversed_rows``.
+
+    Backwards in time, in the samples and in the positions: flat, a block of rows is
+    [pad pad labels_0 pad pad labels_1 ...]; read backwards, the padding comes after each
+    sample's labels, hence the shift by two (the first two entries are left as they are).
+    """
+    frames, N, Lp2 = forward_rows.shape
+    width = N * Lp2
+    reversed_rows.view(frames, width)[:, 2:].copy_(forward_rows.reshape(frames, width).flip(0, 1)[:, :-2])
+
+
+def _reversed_start_(row, ext_len, L):
+    """Log-alpha 0 at the start of each reversed sample in ``row`` (N, L + 2), -inf elsewhere.
+
+    Reversed row k holds sample n = N - 1 - k, right-aligned: it starts at position L - L_n.
+    """
+    if ext_len is None:
+        row[:, 2] = 0.0
+    else:
+        row.scatter_(1, (L + 2 - ext_len).flip(0).unsqueeze(1), 0.0)
+
+
+def _trellis(log_probs, ext, input_lengths, ext_len, absorbing, together):
+    """The buffer A (T + 2, N or 2 N, L + 2), holding the log-emissions and the start row.
+
+    ``absorbing`` is None when every sample uses all T frames and all S labels. With
+    ``together``, the reversed problems ride along as N more rows.
 
     The reversed problems are flips. The reversed samples go in reverse order too (row
     N + k holds sample N - 1 - k), so that the block of reversed rows at one time step is
@@ -449,44 +537,21 @@ def _trellis(log_probs, targets, input_lengths, target_lengths, blank, with_beta
     and its padding positions come first and stay -inf.
     """
     T, N, C = log_probs.shape
-    S = targets.shape[1]
-    L = 2 * S + 1
-    device, dtype = log_probs.device, log_probs.dtype
-    row_targets = torch.cat([targets, targets.flip(0, 1)]) if with_beta else targets
-    rows = row_targets.shape[0]
-    ext = torch.full((N, L + 2), blank, dtype=torch.int64, device=device)
-    ext[:, 1:L:2] = targets
-    A = torch.full((T + 2, rows, L + 2), -math.inf, dtype=dtype, device=device)
-    forward = A[1 : T + 1, :N, 2:]
-    torch.gather(log_probs, 2, ext[:, :L].unsqueeze(0).expand(T, N, L), out=forward)
-    if full:
-        A[0, :, 2] = 0.0  # every row starts in its position 0
+    L = ext.shape[1] - 2
+    A = torch.full((T + 2, 2 * N if together else N, L + 2), -math.inf, dtype=log_probs.dtype, device=log_probs.device)
+    _emissions_(A[1 : T + 1, :N, 2:], log_probs, ext, input_lengths, absorbing, 0, T)
+    A[0, :N, 2] = 0.0  # every sample starts in its position 0
+    if absorbing is None:
         A[T + 1, :N, L + 1] = 0.0  # the absorbing step ends at position L - 1
     else:
-        # Frames past a sample's input length get the absorbing emission: 0 at its last
-        # position L_n - 1, -inf elsewhere. Positions past a sample's extended label keep
-        # real emissions: they are reached only from the label's end, never lead back, and
-        # the backward pass reads them as -inf.
-        ext_len = 2 * target_lengths + 1
-        absorbing = torch.full((N, L), -math.inf, dtype=dtype, device=device)
-        absorbing.scatter_(1, (ext_len - 1).unsqueeze(1), 0.0)
-        live = (torch.arange(T, device=device).unsqueeze(1) < input_lengths).unsqueeze(2)  # (T, N, 1)
-        torch.where(live, forward, absorbing, out=forward)
         A[T + 1, :N, 2:] = absorbing
-        A[0, :N, 2] = 0.0
-        if with_beta:  # reversed row k starts at position L - L_n of sample n = N - 1 - k
-            A[0, N:].scatter_(1, (L + 2 - ext_len).flip(0).unsqueeze(1), 0.0)
-    if with_beta:
-        width = N * (L + 2)
-        forward_rows, reversed_rows = A[1 : T + 1, :N].reshape(T, width), A[1 : T + 1, N:].view(T, width)
-        # Flat, a block is [pad pad labels_0 pad pad labels_1 ...]; read backwards, the
-        # padding comes after each sample's labels, hence the shift by two. A block of frames
-        # at a time, so that the flipped temporary stays small.
-        frames = max(1, _BLOCK_ELEMENTS // width)
+    if together:
+        _reversed_start_(A[0, N:], ext_len, L)
+        frames = _block_frames(N * (L + 2), T)  # a block at a time: the flipped temporary stays small
         for t0 in range(0, T, frames):
             t1 = min(T, t0 + frames)
-            reversed_rows[T - t1 : T - t0, 2:].copy_(forward_rows[t0:t1].flip(0, 1)[:, :-2])
-    return A, _skip_penalty(row_targets, L, dtype), ext
+            _flip_rows_(A[1 + T - t1 : 1 + T - t0, N:], A[1 + t0 : 1 + t1, :N])
+    return A
 
 
 def ctc_loss(

@@ -71,6 +71,33 @@ def test_agrees_with_torch_on_random_shapes(seed, dtype, device):
     torch.testing.assert_close(ga, gb, **tolerances(dtype))
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_beta_in_the_backward_pass_agrees_with_torch_on_random_shapes(seed, monkeypatch):
+    monkeypatch.setattr(M, "_TOGETHER_ELEMENTS", 0)
+    monkeypatch.setattr(M, "_BLOCK_ELEMENTS", 1 << (seed % 8))
+    gen = torch.Generator().manual_seed(100 + seed)
+    T = int(torch.randint(1, 30, (1,), generator=gen))
+    N = int(torch.randint(1, 6, (1,), generator=gen))
+    C = int(torch.randint(2, 9, (1,), generator=gen))
+    S = int(torch.randint(0, 8, (1,), generator=gen))
+    blank = int(torch.randint(0, C, (1,), generator=gen))
+    logits, targets, il, tl = random_problem(gen, T, N, C, S, blank=blank)
+    (a, ga), (b, gb) = both(logits, targets, il, tl, blank=blank, reduction=REDUCTIONS[seed % 3], zero_infinity=True)
+    torch.testing.assert_close(a, b, rtol=1e-7, atol=1e-9)
+    torch.testing.assert_close(ga, gb, rtol=1e-7, atol=1e-9)
+
+
+def test_large_trellises_run_beta_in_the_backward_pass():
+    # above _TOGETHER_ELEMENTS the saved buffer holds alpha only: half the memory
+    gen = torch.Generator().manual_seed(24)
+    for T, N, expected_rows in [(20, 4, 8), (400, 32, 32)]:
+        logits, targets, il, tl = full_length_problem(gen, T, N, 6, 10)
+        lp = logits.log_softmax(2).float().requires_grad_()
+        loss = lossbook.ctc_loss(lp, targets, il, tl)
+        trellis = loss.grad_fn.saved_tensors[-1]
+        assert trellis.shape == (T + 2, expected_rows, 2 * 10 + 3)
+
+
 @pytest.mark.parametrize("T, N, C, S", [(50, 16, 28, 10), (150, 8, 40, 40), (120, 4, 80, 55)])
 def test_agrees_with_torch_within_1e_6_in_float64_at_benchmark_like_sizes(T, N, C, S):
     gen = torch.Generator().manual_seed(T)
@@ -305,14 +332,17 @@ def full_length_problem(gen, T, N, C, S, dtype=torch.float64):
     return logits, targets, torch.full((N,), T), torch.full((N,), S)
 
 
+@pytest.mark.parametrize("together", [True, False])
 @pytest.mark.parametrize("block", [None, 1, 50])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-def test_full_length_path_and_blocks_agree_with_torch(block, reduction, dtype, monkeypatch):
+def test_full_length_path_and_blocks_agree_with_torch(together, block, reduction, dtype, monkeypatch):
     # The backward pass works a block of frames at a time; a block of 1 or 50 elements forces
-    # one frame or a few frames per block, the default one block here.
+    # one frame or a few frames per block, the default one block here. Beta runs with alpha
+    # in the forward pass for small trellises, in the backward pass for large ones: both here.
     if block is not None:
         monkeypatch.setattr(M, "_BLOCK_ELEMENTS", block)
+    monkeypatch.setattr(M, "_TOGETHER_ELEMENTS", 1 << 30 if together else 0)
     gen = torch.Generator().manual_seed(21)
     logits, targets, il, tl = full_length_problem(gen, 17, 4, 6, 5, dtype)
     assert M._prepare(logits.log_softmax(2), targets, il, tl, 0)[-1]  # the fast path
@@ -326,9 +356,11 @@ def test_full_length_path_and_blocks_agree_with_torch(block, reduction, dtype, m
     torch.testing.assert_close(gc, ga, **tolerances(dtype))
 
 
-@pytest.mark.parametrize("block", [1, 50])
-def test_blocks_on_samples_of_any_lengths(block, monkeypatch):
+@pytest.mark.parametrize("together", [True, False])
+@pytest.mark.parametrize("block", [1, 50, 1 << 16])
+def test_blocks_on_samples_of_any_lengths(together, block, monkeypatch):
     monkeypatch.setattr(M, "_BLOCK_ELEMENTS", block)
+    monkeypatch.setattr(M, "_TOGETHER_ELEMENTS", 1 << 30 if together else 0)
     gen = torch.Generator().manual_seed(22)
     logits, targets, il, tl = random_problem(gen, 19, 5, 6, 6, min_input=3)
     (a, ga), (b, gb) = both(logits, targets, il, tl, reduction="none", zero_infinity=True)
@@ -336,8 +368,10 @@ def test_blocks_on_samples_of_any_lengths(block, monkeypatch):
     torch.testing.assert_close(ga, gb, rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("together", [True, False])
 @pytest.mark.parametrize("fast", [True, False])
-def test_trellis_is_freed_by_backward_unless_the_graph_is_retained(fast):
+def test_trellis_is_freed_by_backward_unless_the_graph_is_retained(fast, together, monkeypatch):
+    monkeypatch.setattr(M, "_TOGETHER_ELEMENTS", 1 << 30 if together else 0)
     # The buffers go through save_for_backward: autograd frees them after one backward pass
     # (a second one raises, as for torch's own functions) and keeps them with retain_graph.
     gen = torch.Generator().manual_seed(23)
