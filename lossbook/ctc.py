@@ -412,11 +412,11 @@ class _CTCFunction(torch.autograd.Function):
                 if ctx.together:
                     reversed_rows = A[1 + r0 : 1 + r1, N:]
                 else:
-                    forward = torch.full((r1 - r0, N, L + 2), -math.inf, dtype=A.dtype, device=A.device)
-                    _emissions_(forward[:, :, 2:], log_probs, ext, input_lengths, absorbing, t0, t1)
+                    emissions = torch.full((r1 - r0, N, L + 2), -math.inf, dtype=A.dtype, device=A.device)
+                    _emissions_(emissions[:, :, 2:], log_probs, ext, input_lengths, absorbing, t0, t1)
                     reversed_rows = B[1 : 1 + r1 - r0]
-                    _flip_rows_(reversed_rows, forward)
-                    del forward
+                    _flip_rows_(reversed_rows, emissions)  # the reversed frames' emissions
+                    del emissions
                     _log_alpha_(pen, B[: 1 + r1 - r0])
                 log_gamma, index = _log_gamma(log_probs, A[1 + t0 : 1 + t1, :N], reversed_rows, ext, t0, t1)
                 if not ctx.together:
