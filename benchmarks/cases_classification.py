@@ -52,7 +52,15 @@ def cases(quick: bool) -> list[Case]:
     ce_size = f"{rows:,} x {classes:,}"
     bce_size = f"{numel:,} elements"
     return [
-        Case("classification", "cross_entropy", ce_size, make_logits, lossbook.cross_entropy, F.cross_entropy, 1.2),
+        Case(
+            "classification",
+            "cross_entropy",
+            ce_size,
+            make_logits,
+            lossbook.cross_entropy,
+            F.cross_entropy,
+            1.2,
+        ),
         Case(
             "classification",
             "cross_entropy (label_smoothing=0.1)",

@@ -50,6 +50,14 @@ def cases(quick: bool) -> list[Case]:
         Case("ctc", "ctc", f"T={T} N={N} C={C} S={S}", make_inputs(T, N, C, S), ours, theirs, 1.5)
         for T, N, C, S in sizes
     ] + [
-        Case("ctc", "ctc (variable lengths)", f"T={T} N={N} C={C} S={S}", make_inputs(T, N, C, S, True), ours, theirs, 1.5)
+        Case(
+            "ctc",
+            "ctc (variable lengths)",
+            f"T={T} N={N} C={C} S={S}",
+            make_inputs(T, N, C, S, True),
+            ours,
+            theirs,
+            1.5,
+        )
         for T, N, C, S in sizes
     ]

@@ -48,7 +48,9 @@ def machine_description(device: str) -> str:
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
     parser.add_argument("--repeats", type=int, default=15, help="interleaved pairs per case")
     parser.add_argument("--out", type=Path, default=None, help="write <device>.md/.csv/-scaling.csv here")

@@ -48,7 +48,10 @@ def series(quick: bool) -> dict[str, tuple[str, list[Case]]]:
         }
     return {
         "mse_loss": ("elements", [_mse(1 << k) for k in range(12, 24, 2)]),
-        "cross_entropy": ("classes (batch 1024)", [_cross_entropy(c) for c in (10, 32, 100, 316, 1000, 3162)]),
+        "cross_entropy": (
+            "classes (batch 1024)",
+            [_cross_entropy(c) for c in (10, 32, 100, 316, 1000, 3162)],
+        ),
         "ctc_loss": ("input length T (N=16, C=28, S=T/5)", [_ctc(t) for t in (25, 50, 100, 200, 400)]),
     }
 
@@ -59,7 +62,13 @@ def run(quick: bool, device: str, repeats: int) -> list[dict]:
         for case in cases:
             r = measure(case, device=device, repeats=repeats, memory=False)
             out.append(
-                {"device": device, "series": name, "axis": axis, "size": int(case.size),
-                 "lossbook_ms": f"{r.ours_ms:.4f}", "torch_ms": f"{r.theirs_ms:.4f}"}
+                {
+                    "device": device,
+                    "series": name,
+                    "axis": axis,
+                    "size": int(case.size),
+                    "lossbook_ms": f"{r.ours_ms:.4f}",
+                    "torch_ms": f"{r.theirs_ms:.4f}",
+                }
             )
     return out

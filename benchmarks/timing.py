@@ -10,8 +10,8 @@ from __future__ import annotations
 import statistics
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -178,8 +178,20 @@ def measure(
 
 
 COLUMNS = [
-    "device", "group", "loss", "size", "lossbook_ms", "torch_ms", "time_ratio", "time_target",
-    "time_met", "lossbook_peak_mib", "torch_peak_mib", "memory_ratio", "memory_target", "memory_met",
+    "device",
+    "group",
+    "loss",
+    "size",
+    "lossbook_ms",
+    "torch_ms",
+    "time_ratio",
+    "time_target",
+    "time_met",
+    "lossbook_peak_mib",
+    "torch_peak_mib",
+    "memory_ratio",
+    "memory_target",
+    "memory_met",
 ]
 
 
@@ -204,7 +216,9 @@ def rows(results: list[Result]) -> list[dict]:
                 "torch_peak_mib": fmt(r.theirs_peak_mb, ".1f"),
                 "memory_ratio": fmt(r.memory_ratio, ".2f"),
                 "memory_target": f"{r.case.memory_target:.1f}",
-                "memory_met": "" if r.meets_memory_target is None else ("yes" if r.meets_memory_target else "NO"),
+                "memory_met": ""
+                if r.meets_memory_target is None
+                else ("yes" if r.meets_memory_target else "NO"),
             }
         )
     return out

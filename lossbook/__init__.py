@@ -7,10 +7,10 @@ plain PyTorch, as a function (``lossbook.mse_loss``) and an ``nn.Module``
 
 from . import classification, ctc, metric, regression
 from ._version import __version__
-from .classification import *  # noqa: F401,F403
-from .ctc import *  # noqa: F401,F403
-from .metric import *  # noqa: F401,F403
-from .regression import *  # noqa: F401,F403
+from .classification import *  # noqa: F403
+from .ctc import *  # noqa: F403
+from .metric import *  # noqa: F403
+from .regression import *  # noqa: F403
 
 __all__ = [
     "__version__",

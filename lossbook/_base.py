@@ -1,4 +1,9 @@
-"""The base class of lossbook's ``nn.Module`` losses: a thin holder of options, as in torch."""
+"""The base classes of lossbook's ``nn.Module`` losses: thin holders of options, as in torch.
+
+:class:`Loss` validates and stores ``reduction`` against the reductions its loss allows;
+:class:`WeightedLoss` also registers an optional ``weight`` tensor as a buffer, so that
+``.to(device)`` moves it with the module, as torch's ``_WeightedLoss`` does.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
-from .validation import check_reduction
+from .validation import REDUCTIONS, check_reduction, check_tensor
 
 
 class Loss(nn.Module):
@@ -18,13 +23,33 @@ class Loss(nn.Module):
     the loss in ``forward``; the math lives in the function, never in the Module.
     """
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str = "mean", *, reductions: tuple[str, ...] = REDUCTIONS) -> None:
         super().__init__()
-        self.reduction = check_reduction(reduction)
+        self.reduction = check_reduction(reduction, reductions)
+
+    def register_optional_buffer(self, name: str, tensor: torch.Tensor | None) -> None:
+        """Register an optional floating tensor option (a weight) as a buffer; None stays None."""
+        if tensor is not None:
+            check_tensor(name, tensor)
+        self.register_buffer(name, tensor)
 
     def extra_repr(self) -> str:
         options = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "training"}
         return ", ".join(f"{k}={v!r}" for k, v in options.items())
+
+
+class WeightedLoss(Loss):
+    """A :class:`Loss` with an optional per-class or per-element ``weight`` buffer."""
+
+    def __init__(
+        self,
+        weight: torch.Tensor | None = None,
+        reduction: str = "mean",
+        *,
+        reductions: tuple[str, ...] = REDUCTIONS,
+    ) -> None:
+        super().__init__(reduction, reductions=reductions)
+        self.register_optional_buffer("weight", weight)
 
 
 def first_order_backward(name: str):
@@ -50,4 +75,3 @@ def first_order_backward(name: str):
         return checked
 
     return decorate
-

@@ -100,7 +100,9 @@ def _class_input(input, target, *, probabilities_allowed: bool):
     if not isinstance(target, torch.Tensor):
         raise TypeError(f"target must be a torch.Tensor; got {type(target).__name__}")
     if input.dim() == 0:
-        raise ValueError("input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...); got a 0-D tensor")
+        raise ValueError(
+            "input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...); got a 0-D tensor"
+        )
     check_same_device("input", input, "target", target)
     num_classes = input.shape[0] if input.dim() == 1 else input.shape[1]
     if target.is_floating_point():
@@ -426,7 +428,9 @@ def binary_cross_entropy(
     work = compute_dtype(dtype)
     if weight is not None and weight.requires_grad:
         x, y = input.to(work), target.to(work)
-        loss = -(y * torch.log(x).clamp_min(BCE_LOG_CLAMP) + (1 - y) * torch.log1p(-x).clamp_min(BCE_LOG_CLAMP))
+        loss = -(
+            y * torch.log(x).clamp_min(BCE_LOG_CLAMP) + (1 - y) * torch.log1p(-x).clamp_min(BCE_LOG_CLAMP)
+        )
         return reduce(loss * weight.to(work), reduction).to(dtype)
     w = None if weight is None else weight.to(work)
     return _BinaryCrossEntropy.apply(input.to(work), target.to(work), w, reduction).to(dtype)
@@ -626,7 +630,9 @@ def cross_entropy(
         if reduction == "none":
             return loss.reshape(out_shape).to(dtype)
         return reduce(loss, reduction).to(dtype)
-    ignore_index = _ignorable(ignore_index, check_class_indices("target", target_rows, num_classes, ignore_index))
+    ignore_index = _ignorable(
+        ignore_index, check_class_indices("target", target_rows, num_classes, ignore_index)
+    )
     if w is not None and w.requires_grad:
         loss = _cross_entropy_index_composite(rows, target_rows, w, ignore_index, label_smoothing, reduction)
     else:
@@ -690,7 +696,9 @@ def nll_loss(
         tensor(0.8539)
     """
     check_reduction(reduction)
-    rows, target_rows, out_shape, w_class, ignore_index = _index_rows(input, target, "weight", weight, ignore_index)
+    rows, target_rows, out_shape, w_class, ignore_index = _index_rows(
+        input, target, "weight", weight, ignore_index
+    )
     dtype = input.dtype
     safe, w, _ = _row_weights(target_rows, w_class, ignore_index, rows.dtype)
     loss = _NegativePick.apply(rows, safe)
@@ -734,7 +742,9 @@ def hinge_loss(
     if not isinstance(target, torch.Tensor):
         raise TypeError(f"target must be a torch.Tensor; got {type(target).__name__}")
     if target.dtype == torch.bool or target.is_complex():
-        raise TypeError(f"target must hold the labels -1 and +1 (integer or floating dtype); got {target.dtype}")
+        raise TypeError(
+            f"target must hold the labels -1 and +1 (integer or floating dtype); got {target.dtype}"
+        )
     if input.shape != target.shape:
         raise ValueError(
             f"input and target must have the same shape; got input {tuple(input.shape)} and target {tuple(target.shape)}"
@@ -944,7 +954,9 @@ def softmax_focal_loss(
     """
     check_reduction(reduction)
     gamma = check_number("gamma", gamma, low=0.0)
-    rows, target_rows, out_shape, alpha, ignore_index = _index_rows(input, target, "alpha", alpha, ignore_index)
+    rows, target_rows, out_shape, alpha, ignore_index = _index_rows(
+        input, target, "alpha", alpha, ignore_index
+    )
     dtype = input.dtype
     safe, kept, ignored = _row_weights(target_rows, None, ignore_index, rows.dtype)
     log_p = torch.log_softmax(rows, 1).gather(1, safe.unsqueeze(1)).squeeze(1)
@@ -1087,13 +1099,17 @@ class CrossEntropyLoss(Loss):
 class NLLLoss(Loss):
     """Module form of :func:`nll_loss`."""
 
-    def __init__(self, weight: torch.Tensor | None = None, ignore_index: int = -100, reduction: str = "mean") -> None:
+    def __init__(
+        self, weight: torch.Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
         super().__init__(reduction)
         _register_optional(self, "weight", weight)
         self.ignore_index = _check_ignore_index(ignore_index)
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+        return nll_loss(
+            input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )
 
 
 class HingeLoss(Loss):
@@ -1155,7 +1171,12 @@ class SoftmaxFocalLoss(Loss):
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return softmax_focal_loss(
-            input, target, alpha=self.alpha, gamma=self.gamma, ignore_index=self.ignore_index, reduction=self.reduction
+            input,
+            target,
+            alpha=self.alpha,
+            gamma=self.gamma,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
         )
 
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -110,7 +110,9 @@ def ctc_collapse(path, blank=0):
         check_integer_tensor("path", path)
         path = path.tolist()
     elif not isinstance(path, (list, tuple)):
-        raise TypeError(f"path must be a str, a list or tuple of ints, or a 1-D tensor; got {type(path).__name__}")
+        raise TypeError(
+            f"path must be a str, a list or tuple of ints, or a 1-D tensor; got {type(path).__name__}"
+        )
     if isinstance(blank, bool) or not isinstance(blank, int):
         raise TypeError(f"blank must be an int for a list or tensor path; got {blank!r}")
     return [int(k) for k, _ in itertools.groupby(path) if k != blank]
@@ -131,9 +133,13 @@ def _as_length_tensor(name: str, value, device) -> torch.Tensor:
         raise TypeError(f"{name} must be an integer tensor, an int or a sequence of ints; got a bool")
     if isinstance(value, int):
         return torch.tensor(value, dtype=torch.int64, device=device)
-    if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if isinstance(value, (list, tuple)) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
         return torch.tensor(list(value), dtype=torch.int64, device=device)
-    raise TypeError(f"{name} must be an integer tensor, an int or a sequence of ints; got {type(value).__name__}")
+    raise TypeError(
+        f"{name} must be an integer tensor, an int or a sequence of ints; got {type(value).__name__}"
+    )
 
 
 def _check_lengths(name: str, lengths: torch.Tensor, high: int, high_what: str) -> tuple[int, int]:
@@ -171,7 +177,9 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
     if isinstance(blank, bool) or not isinstance(blank, int):
         raise TypeError(f"blank must be an int; got {blank!r}")
     if not 0 <= blank < C:
-        raise ValueError(f"blank must be in [0, C) = [0, {C}) for log_probs with C = {C} classes; got {blank}")
+        raise ValueError(
+            f"blank must be in [0, C) = [0, {C}) for log_probs with C = {C} classes; got {blank}"
+        )
     device = log_probs.device
     input_lengths = _as_length_tensor("input_lengths", input_lengths, device).reshape(-1)
     target_lengths = _as_length_tensor("target_lengths", target_lengths, device).reshape(-1)
@@ -203,7 +211,9 @@ def _prepare(log_probs, targets, input_lengths, target_lengths, blank):
             "target_lengths", target_lengths, targets.shape[1], "the width S of the padded targets"
         )
     elif targets.dim() == 1:
-        target_low, target_top = _check_lengths("target_lengths", target_lengths, targets.numel(), "the number of targets")
+        target_low, target_top = _check_lengths(
+            "target_lengths", target_lengths, targets.numel(), "the number of targets"
+        )
         total = int(target_lengths.sum())
         if total != targets.numel():
             raise ValueError(
@@ -327,7 +337,9 @@ class _CTCFunction(torch.autograd.Function):
     """The reduced CTC loss, with the hand-written backward pass described above."""
 
     @staticmethod
-    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity, full):
+    def forward(
+        ctx, log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity, full
+    ):
         T, N, C = log_probs.shape
         S = targets.shape[1]
         L = 2 * S + 1
@@ -398,7 +410,9 @@ class _CTCFunction(torch.autograd.Function):
                 factor = factor.to(A.dtype).unsqueeze(1)
             scale = torch.nan_to_num(log_p, nan=math.inf, neginf=math.inf).unsqueeze(1)
             if not ctx.together:  # beta's buffer: one block of reversed frames after its start
-                B = torch.full((_block_frames(width, T) + 1, N, L + 2), -math.inf, dtype=A.dtype, device=A.device)
+                B = torch.full(
+                    (_block_frames(width, T) + 1, N, L + 2), -math.inf, dtype=A.dtype, device=A.device
+                )
                 _reversed_start_(B[0], ext_len, L)
                 pen = _skip_penalty(targets.flip(0, 1), L, A.dtype)
             grad = None
@@ -538,7 +552,9 @@ def _trellis(log_probs, ext, input_lengths, ext_len, absorbing, together):
     """
     T, N, C = log_probs.shape
     L = ext.shape[1] - 2
-    A = torch.full((T + 2, 2 * N if together else N, L + 2), -math.inf, dtype=log_probs.dtype, device=log_probs.device)
+    A = torch.full(
+        (T + 2, 2 * N if together else N, L + 2), -math.inf, dtype=log_probs.dtype, device=log_probs.device
+    )
     _emissions_(A[1 : T + 1, :N, 2:], log_probs, ext, input_lengths, absorbing, 0, T)
     A[0, :N, 2] = 0.0  # every sample starts in its position 0
     if absorbing is None:
@@ -608,7 +624,13 @@ def ctc_loss(
     dtype = log_probs.dtype
     loss = _CTCFunction.apply(
         log_probs.to(compute_dtype(dtype)),
-        targets, input_lengths, target_lengths, blank, reduction, bool(zero_infinity), full,
+        targets,
+        input_lengths,
+        target_lengths,
+        blank,
+        reduction,
+        bool(zero_infinity),
+        full,
     )
     if unbatched and reduction == "none":
         loss = loss[0]
@@ -634,8 +656,13 @@ class CTCLoss(Loss):
 
     def forward(self, log_probs, targets, input_lengths, target_lengths):
         return ctc_loss(
-            log_probs, targets, input_lengths, target_lengths,
-            blank=self.blank, reduction=self.reduction, zero_infinity=self.zero_infinity,
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            blank=self.blank,
+            reduction=self.reduction,
+            zero_infinity=self.zero_infinity,
         )
 
 
@@ -647,7 +674,9 @@ class CTCLoss(Loss):
 def _unbatched_example(log_probs, target, blank):
     check_tensor("log_probs", log_probs)
     if log_probs.dim() != 2:
-        raise ValueError(f"log_probs must be one unbatched example (T, C); got shape {tuple(log_probs.shape)}")
+        raise ValueError(
+            f"log_probs must be one unbatched example (T, C); got shape {tuple(log_probs.shape)}"
+        )
     T, C = log_probs.shape
     if isinstance(blank, bool) or not isinstance(blank, int) or not 0 <= blank < C:
         raise ValueError(f"blank must be an int in [0, C) = [0, {C}); got {blank!r}")
@@ -659,7 +688,9 @@ def _unbatched_example(log_probs, target, blank):
     target = [int(k) for k in target]
     for k in target:
         if not 0 <= k < C or k == blank:
-            raise ValueError(f"target must hold labels in [0, C) = [0, {C}) other than the blank ({blank}); got {k}")
+            raise ValueError(
+                f"target must hold labels in [0, C) = [0, {C}) other than the blank ({blank}); got {k}"
+            )
     return T, C, target
 
 
@@ -697,7 +728,9 @@ def ctc_loss_bruteforce(log_probs: torch.Tensor, target, blank: int = 0) -> torc
     codes = torch.arange(C**T, device=device)
     powers = C ** torch.arange(T - 1, -1, -1, device=device)
     paths = torch.div(codes.unsqueeze(1), powers, rounding_mode="floor") % C  # (C**T, T)
-    path_log_p = log_probs.gather(1, paths.T).sum(0) if T > 0 else torch.zeros(1, dtype=log_probs.dtype, device=device)
+    path_log_p = (
+        log_probs.gather(1, paths.T).sum(0) if T > 0 else torch.zeros(1, dtype=log_probs.dtype, device=device)
+    )
     # Collapse all paths at once: keep a symbol when it is no blank and differs from the one before.
     keep = paths != blank
     keep[:, 1:] &= paths[:, 1:] != paths[:, :-1]
@@ -796,7 +829,9 @@ def _decoder_inputs(log_probs, input_lengths, blank):
     else:
         lengths = _as_length_tensor("input_lengths", input_lengths, "cpu").reshape(-1)
         if lengths.shape[0] != N:
-            raise ValueError(f"input_lengths must have one length per batch element ({N}); got {lengths.shape[0]}")
+            raise ValueError(
+                f"input_lengths must have one length per batch element ({N}); got {lengths.shape[0]}"
+            )
         _check_lengths("input_lengths", lengths, T, "the number of frames T of log_probs")
     return lp, lengths.tolist(), unbatched
 

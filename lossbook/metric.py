@@ -144,7 +144,9 @@ def _squared_euclidean_matrix(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (x.unsqueeze(1) - y.unsqueeze(0)).square().sum(dim=-1)
 
 
-def pairwise_distances(x: torch.Tensor, y: torch.Tensor | None = None, metric: str = "euclidean") -> torch.Tensor:
+def pairwise_distances(
+    x: torch.Tensor, y: torch.Tensor | None = None, metric: str = "euclidean"
+) -> torch.Tensor:
     r"""The matrix of distances between every row of ``x`` and every row of ``y`` (default ``x``).
 
     .. math::
@@ -232,7 +234,9 @@ def _label_masks(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @torch.no_grad()
-def recall_at_k(embeddings: torch.Tensor, labels: torch.Tensor, k: int = 1, metric: str = "euclidean") -> float:
+def recall_at_k(
+    embeddings: torch.Tensor, labels: torch.Tensor, k: int = 1, metric: str = "euclidean"
+) -> float:
     r"""Recall@k, leave-one-out: the fraction of samples with a same-label sample among their k nearest others.
 
     The standard retrieval score of metric learning: each sample queries all the others.
@@ -768,7 +772,9 @@ def _check_cosine_head(cosine, labels, scale):
     return check_number("scale", scale, low=0.0, low_inclusive=False)
 
 
-def cosface_logits(cosine: torch.Tensor, labels: torch.Tensor, scale: float = 30.0, margin: float = 0.35) -> torch.Tensor:
+def cosface_logits(
+    cosine: torch.Tensor, labels: torch.Tensor, scale: float = 30.0, margin: float = 0.35
+) -> torch.Tensor:
     r"""Logits of the large margin cosine loss (LMCL, CosFace; Wang et al. 2018).
 
     .. math:: f_y = s\,(\cos\theta_y - m), \qquad f_j = s \cos\theta_j \ (j \ne y)
@@ -914,14 +920,18 @@ class TripletMarginLoss(Loss):
 class BatchHardTripletLoss(Loss):
     """Module form of :func:`batch_hard_triplet_loss`: ``forward(embeddings, labels)``."""
 
-    def __init__(self, margin: float = 0.2, soft: bool = False, squared: bool = False, reduction: str = "mean") -> None:
+    def __init__(
+        self, margin: float = 0.2, soft: bool = False, squared: bool = False, reduction: str = "mean"
+    ) -> None:
         super().__init__(reduction)
         self.margin = check_number("margin", margin, low=0.0)
         self.soft = bool(soft)
         self.squared = bool(squared)
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return batch_hard_triplet_loss(embeddings, labels, self.margin, self.soft, self.squared, self.reduction)
+        return batch_hard_triplet_loss(
+            embeddings, labels, self.margin, self.soft, self.squared, self.reduction
+        )
 
 
 class CenterLoss(Loss):
@@ -958,11 +968,15 @@ class CenterLoss(Loss):
         reduction: as in :func:`center_loss`.
     """
 
-    def __init__(self, num_classes: int, feat_dim: int, alpha: float | None = None, reduction: str = "mean") -> None:
+    def __init__(
+        self, num_classes: int, feat_dim: int, alpha: float | None = None, reduction: str = "mean"
+    ) -> None:
         super().__init__(reduction)
         self.num_classes = check_positive_integer("num_classes", num_classes)
         self.feat_dim = check_positive_integer("feat_dim", feat_dim)
-        self.alpha = None if alpha is None else check_number("alpha", alpha, low=0.0, high=1.0, low_inclusive=False)
+        self.alpha = (
+            None if alpha is None else check_number("alpha", alpha, low=0.0, high=1.0, low_inclusive=False)
+        )
         initial = torch.randn(self.num_classes, self.feat_dim)
         if self.alpha is None:
             self.centers = nn.Parameter(initial)
@@ -979,7 +993,9 @@ class CenterLoss(Loss):
     def update_centers(self, features: torch.Tensor, labels: torch.Tensor) -> None:
         """Apply the paper's center update once for a batch (see the class docstring)."""
         if self.alpha is None:
-            raise ValueError("update_centers needs alpha (the paper's update); this CenterLoss learns its centers by gradient")
+            raise ValueError(
+                "update_centers needs alpha (the paper's update); this CenterLoss learns its centers by gradient"
+            )
         check_matrix("features", features, columns=self.feat_dim)
         check_labels("labels", labels, features.shape[0], num_classes=self.num_classes)
         c = self.centers
@@ -1011,7 +1027,9 @@ class _MarginSoftmaxLoss(Loss):
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         logits = self.margin_logits(embeddings, labels)
-        return F.cross_entropy(logits.to(compute_dtype(logits.dtype)), labels, reduction=self.reduction).to(logits.dtype)
+        return F.cross_entropy(logits.to(compute_dtype(logits.dtype)), labels, reduction=self.reduction).to(
+            logits.dtype
+        )
 
     def extra_repr(self) -> str:
         options = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "training"}
@@ -1103,7 +1121,9 @@ class SphereFaceLoss(_AnnealedMarginLoss):
 
 
 class _CosineMarginLoss(_MarginSoftmaxLoss):
-    def __init__(self, in_features: int, num_classes: int, scale: float, margin: float, reduction: str = "mean") -> None:
+    def __init__(
+        self, in_features: int, num_classes: int, scale: float, margin: float, reduction: str = "mean"
+    ) -> None:
         super().__init__(in_features, num_classes, reduction)
         self.scale = check_number("scale", scale, low=0.0, low_inclusive=False)
         self.margin = check_number("margin", margin, low=0.0)
@@ -1119,7 +1139,14 @@ class _CosineMarginLoss(_MarginSoftmaxLoss):
 class CosFaceLoss(_CosineMarginLoss):
     """CosFace (LMCL) loss: cross-entropy of :func:`cosface_logits` with a learnable ``weight`` (C, D)."""
 
-    def __init__(self, in_features: int, num_classes: int, scale: float = 30.0, margin: float = 0.35, reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        in_features: int,
+        num_classes: int,
+        scale: float = 30.0,
+        margin: float = 0.35,
+        reduction: str = "mean",
+    ) -> None:
         super().__init__(in_features, num_classes, scale, margin, reduction)
 
     def margin_logits(self, embeddings, labels):

@@ -8,8 +8,8 @@ stored outputs.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
@@ -99,7 +99,9 @@ def fit(
         if bar is not None:
             bar.update(epoch, history.loss[-1])
         if log_every and (epoch % log_every == 0 or epoch == epochs):
-            extra = "".join(f"  {k} {v:.4f}" for k, v in (history.metrics[-1] if history.metrics else {}).items())
+            extra = "".join(
+                f"  {k} {v:.4f}" for k, v in (history.metrics[-1] if history.metrics else {}).items()
+            )
             print(f"epoch {epoch:>4}  loss {history.loss[-1]:.4f}{extra}")
     if bar is not None:
         bar.close()

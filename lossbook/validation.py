@@ -1,8 +1,16 @@
 """Argument validation and reductions: the one place every lossbook loss checks its inputs.
 
-Every message names the argument, what was expected and what came, so that a wrong call
-fails at the line that made it, with a ``ValueError`` (wrong value or shape) or a
-``TypeError`` (wrong type or dtype), never with a silent broadcast or a device-side assert.
+The policy, for every check in lossbook (here or in a family's ``_inputs.py``):
+
+- ``TypeError`` for a wrong type or dtype (a list where a tensor belongs, a float tensor of
+  class indices, a string for a number, a bool where an integer belongs);
+- ``ValueError`` for a wrong value or shape (a negative margin, a label out of range,
+  shapes that do not match);
+- every message names the argument, what was expected and what came,
+
+so that a wrong call fails at the line that made it, never with a silent broadcast, a wrong
+number, a hang or a device-side assert. Checks specific to one family of losses live in that
+family's ``_inputs.py``; checks two families share live here.
 """
 
 from __future__ import annotations
@@ -99,7 +107,9 @@ def check_number(
     too_low = low is not None and (value < low if low_inclusive else value <= low)
     too_high = high is not None and (value > high if high_inclusive else value >= high)
     if too_low or too_high:
-        raise ValueError(f"{name} must be {_interval(low, high, low_inclusive, high_inclusive)}; got {value!r}")
+        raise ValueError(
+            f"{name} must be {_interval(low, high, low_inclusive, high_inclusive)}; got {value!r}"
+        )
     return value
 
 
@@ -168,6 +178,45 @@ def reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
     return reduce(loss, check_reduction(reduction))
 
 
+# The special means: reductions whose "mean" divides by something other than the number of
+# elements. Each loss that needs one names it here instead of dividing inline.
+
+
+def weighted_mean(loss: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
+    """The weighted mean of cross-entropy and NLL: ``sum(loss) / sum(weights)``.
+
+    ``loss`` already carries each element's weight; ``weights`` holds those weights (zero
+    for ignored elements). ``None`` means every weight is 1: the plain mean.
+    """
+    return loss.sum() / (weights.sum() if weights is not None else loss.numel())
+
+
+def batchmean(loss: torch.Tensor) -> torch.Tensor:
+    """``kl_div``'s ``"batchmean"``: the sum divided by the batch size (the first dimension).
+
+    A 0-d loss has no batch dimension and is returned summed.
+    """
+    total = loss.sum()
+    return total / loss.shape[0] if loss.dim() > 0 else total
+
+
+def mean_over_lengths(loss: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """CTC's ``"mean"``: each sample's loss divided by its target length (at least 1), averaged."""
+    return (loss / lengths.clamp(min=1).to(loss.dtype)).mean()
+
+
+def mean_over_kept(loss: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """The mean over the samples a miner kept; with none kept, a zero joined to ``reference``'s graph.
+
+    ``loss`` holds one value per kept sample (anchors, pairs). An empty ``loss`` has no mean:
+    returning ``reference.sum() * 0`` keeps the result differentiable, so a training step
+    on a batch without a valid anchor is a step of zero rather than a NaN.
+    """
+    if loss.numel() == 0:
+        return reference.sum() * 0.0
+    return loss.mean()
+
+
 # ---------------------------------------------------------------------------
 # Checks of metric-learning inputs (embeddings, class labels, options)
 # ---------------------------------------------------------------------------
@@ -199,7 +248,9 @@ def check_labels(name: str, labels, batch_size: int, num_classes: int | None = N
         lowest, highest = int(labels.min()), int(labels.max())
         if lowest < 0 or highest >= num_classes:
             bad = lowest if lowest < 0 else highest
-            raise ValueError(f"{name} must lie in [0, {num_classes}) (num_classes = {num_classes}); got {bad}")
+            raise ValueError(
+                f"{name} must lie in [0, {num_classes}) (num_classes = {num_classes}); got {bad}"
+            )
     return labels
 
 
@@ -224,7 +275,7 @@ def check_choice(name: str, value, choices: tuple[str, ...]) -> str:
 def check_positive_integer(name: str, value) -> int:
     """Check that ``value`` is an integer >= 1 (a Python int, not a bool or a float)."""
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be a positive integer; got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be a positive integer; got {type(value).__name__} {value!r}")
     value = int(value)
     if value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}")

@@ -23,4 +23,3 @@ def language(request):
     set_language(request.param)
     yield request.param
     set_language("en")
-

@@ -12,11 +12,29 @@ expected, got) with a hint aimed at the likely mistake. ``set_language("zh")`` s
 message to Chinese, as the Chinese edition of each chapter does.
 """
 
-from ._core import AnswerExercise, Case, Exercise, Feedback, FunctionExercise, Mistake, Text, get_language, set_language
+from ._core import (
+    AnswerExercise,
+    Case,
+    Exercise,
+    Feedback,
+    FunctionExercise,
+    Mistake,
+    Text,
+    get_language,
+    set_language,
+)
 
 CHAPTERS = ("concepts", "history", "regression", "classification", "metric_learning", "ctc")
 
 __all__ = [
-    "set_language", "get_language", "Exercise", "FunctionExercise", "AnswerExercise",
-    "Case", "Mistake", "Text", "Feedback", "CHAPTERS",
+    "set_language",
+    "get_language",
+    "Exercise",
+    "FunctionExercise",
+    "AnswerExercise",
+    "Case",
+    "Mistake",
+    "Text",
+    "Feedback",
+    "CHAPTERS",
 ]

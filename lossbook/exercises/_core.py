@@ -23,8 +23,9 @@ import math
 import numbers
 import textwrap
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -138,8 +139,7 @@ MESSAGES = {
     "modified_input": Text(
         "✗ On {case}, {what} changed its argument {arg} in place; a loss must leave its inputs "
         "alone (use x = x * 2 rather than x *= 2).",
-        "✗ 在{case}上，{what} 就地修改了参数 {arg}；损失函数不能改动输入"
-        "（写 x = x * 2，不要写 x *= 2）。",
+        "✗ 在{case}上，{what} 就地修改了参数 {arg}；损失函数不能改动输入（写 x = x * 2，不要写 x *= 2）。",
     ),
     "no_gradient": Text(
         "✗ On {case}, the result of {what} is not connected to {arg}'s graph, so backward() cannot "
@@ -231,7 +231,7 @@ class Case:
     atol: float | None = None
     #: the mistake to name when this case's value is wrong or not finite and no mistake model
     #: explains it (a case built to expose one trap, such as cancellation far from 0)
-    mistake: "Mistake | None" = None
+    mistake: Mistake | None = None
 
 
 @dataclass
@@ -275,7 +275,9 @@ def _close(got, expected, case: Case) -> bool:
     if isinstance(expected, float):
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()
-        return isinstance(got, (int, float)) and math.isclose(got, expected, rel_tol=case.rtol or 1e-6, abs_tol=case.atol or 1e-9)
+        return isinstance(got, (int, float)) and math.isclose(
+            got, expected, rel_tol=case.rtol or 1e-6, abs_tol=case.atol or 1e-9
+        )
     return type(got) is type(expected) and got == expected
 
 
@@ -437,9 +439,15 @@ class FunctionExercise(Exercise):
     def evaluate(self, answer) -> Feedback:
         what = getattr(answer, "__name__", None) or repr(answer)
         if answer is None or answer is Ellipsis:
-            return Feedback(False, "not_yet", MESSAGES["not_yet_function"].format(what=self.handle + "(...)", ex=self.handle))
+            return Feedback(
+                False,
+                "not_yet",
+                MESSAGES["not_yet_function"].format(what=self.handle + "(...)", ex=self.handle),
+            )
         if not callable(answer):
-            return Feedback(False, "not_callable", MESSAGES["not_callable"].format(ex=self.handle, got=describe(answer)))
+            return Feedback(
+                False, "not_callable", MESSAGES["not_callable"].format(ex=self.handle, got=describe(answer))
+            )
         what = f"{what}()"
         cases = self.cases()
         for i, case in enumerate(cases, start=1):
@@ -447,7 +455,9 @@ class FunctionExercise(Exercise):
             if feedback is not None:
                 return feedback
         coverage = self.coverage.format() if self.coverage else ""
-        return Feedback(True, "correct", MESSAGES["correct"].format(what=what, n=len(cases), coverage=coverage))
+        return Feedback(
+            True, "correct", MESSAGES["correct"].format(what=what, n=len(cases), coverage=coverage)
+        )
 
     def _case_text(self, case: Case, i: int, n: int) -> str:
         label = case.label.format() if isinstance(case.label, Text) else case.label
@@ -458,7 +468,10 @@ class FunctionExercise(Exercise):
         """Call ``fn`` on fresh copies of the case's arguments; returns (result, copies)."""
         grad_positions = set(case.grad) if with_grad else set()
         args = [
-            _clone(a, requires_grad=(k in grad_positions and isinstance(a, torch.Tensor) and a.is_floating_point()))
+            _clone(
+                a,
+                requires_grad=(k in grad_positions and isinstance(a, torch.Tensor) and a.is_floating_point()),
+            )
             for k, a in enumerate(case.args)
         ]
         kwargs = {k: _clone(v) for k, v in case.kwargs.items()}
@@ -466,8 +479,10 @@ class FunctionExercise(Exercise):
 
     def _gradient_positions(self, case: Case) -> list[int]:
         return [
-            k for k in case.grad
-            if k < len(case.args) and isinstance(case.args[k], torch.Tensor)
+            k
+            for k in case.grad
+            if k < len(case.args)
+            and isinstance(case.args[k], torch.Tensor)
             and case.args[k].dtype == torch.float64
         ]
 
@@ -479,13 +494,19 @@ class FunctionExercise(Exercise):
             try:
                 got, args = self._call(answer, case, with_grad=bool(positions))
             except NotImplementedError:
-                return Feedback(False, "not_yet", MESSAGES["not_yet_function"].format(what=what, ex=self.handle))
+                return Feedback(
+                    False, "not_yet", MESSAGES["not_yet_function"].format(what=what, ex=self.handle)
+                )
             except Exception as error:  # the learner's code: report, never propagate
                 detail = f"{type(error).__name__}: {error}".strip().splitlines()[0][:300]
-                message = MESSAGES["raised"].format(what=what, error=type(error).__name__, case=text(), detail=detail, where=_where(error))
+                message = MESSAGES["raised"].format(
+                    what=what, error=type(error).__name__, case=text(), detail=detail, where=_where(error)
+                )
                 return Feedback(False, "raised", self._with_hint(message, None))
             if got is None or got is Ellipsis:
-                return Feedback(False, "not_yet", MESSAGES["not_yet_function"].format(what=what, ex=self.handle))
+                return Feedback(
+                    False, "not_yet", MESSAGES["not_yet_function"].format(what=what, ex=self.handle)
+                )
             for k, (before, after) in enumerate(zip(case.args, args)):
                 if isinstance(before, torch.Tensor) and not torch.equal(before, after.detach()):
                     name = self._arg_name(k)
@@ -495,7 +516,9 @@ class FunctionExercise(Exercise):
             if problem is not None:
                 return problem
             if positions:
-                return self._compare_gradients(answer, what, case, expected, got, ref_args, args, positions, text)
+                return self._compare_gradients(
+                    answer, what, case, expected, got, ref_args, args, positions, text
+                )
         return None
 
     def _arg_name(self, k: int) -> str:
@@ -509,37 +532,51 @@ class FunctionExercise(Exercise):
             got = _as_whole_number(got)
         if isinstance(expected, torch.Tensor):
             if not isinstance(got, torch.Tensor):
-                message = MESSAGES["wrong_type"].format(case=text(), what=what, got=type(got).__name__, expected="torch.Tensor")
+                message = MESSAGES["wrong_type"].format(
+                    case=text(), what=what, got=type(got).__name__, expected="torch.Tensor"
+                )
                 if isinstance(got, (int, float)):
                     message += MESSAGES["tensor_not_number"].format()
                 return Feedback(False, "wrong_type", self._with_hint(message, None))
             if got.shape != expected.shape:
                 return self._shape_feedback(expected, got, case, what, text)
             if got.dtype != expected.dtype:
-                message = MESSAGES["wrong_dtype"].format(case=text(), what=what, got=str(got.dtype), expected=str(expected.dtype))
+                message = MESSAGES["wrong_dtype"].format(
+                    case=text(), what=what, got=str(got.dtype), expected=str(expected.dtype)
+                )
                 return Feedback(False, "wrong_dtype", self._with_hint(message, None))
             finite = torch.isfinite(expected.detach())
             if not bool(torch.isfinite(got.detach())[finite].all()):
-                message = MESSAGES["not_finite"].format(case=text(), what=what, got=describe(got), expected=describe(expected))
+                message = MESSAGES["not_finite"].format(
+                    case=text(), what=what, got=describe(got), expected=describe(expected)
+                )
                 mistake = self._matching_mistake(case, got, expected) or case.mistake
                 if mistake is not None:
                     return Feedback(False, mistake.key, self._with_hint(message, mistake.hint))
                 return Feedback(False, "not_finite", self._with_hint(message, self.unstable_hint))
-        elif type(got) is not type(expected) and not (
-            isinstance(expected, float) and isinstance(got, (int, float, torch.Tensor))
-        ) and not (isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple))):
-            message = MESSAGES["wrong_type"].format(case=text(), what=what, got=type(got).__name__, expected=type(expected).__name__)
+        elif (
+            type(got) is not type(expected)
+            and not (isinstance(expected, float) and isinstance(got, (int, float, torch.Tensor)))
+            and not (isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)))
+        ):
+            message = MESSAGES["wrong_type"].format(
+                case=text(), what=what, got=type(got).__name__, expected=type(expected).__name__
+            )
             return Feedback(False, "wrong_type", self._with_hint(message, None))
         if _close(got, expected, case):
             return None
-        message = MESSAGES["wrong_value"].format(case=text(), what=what, got=describe(got), expected=describe(expected))
+        message = MESSAGES["wrong_value"].format(
+            case=text(), what=what, got=describe(got), expected=describe(expected)
+        )
         mistake = self._matching_mistake(case, got, expected) or case.mistake
         if mistake is not None:
             return Feedback(False, mistake.key, self._with_hint(message, mistake.hint))
         return Feedback(False, "wrong_value", self._with_hint(message, None))
 
     def _shape_feedback(self, expected, got, case: Case, what: str, text) -> Feedback:
-        message = MESSAGES["wrong_shape"].format(case=text(), what=what, got=tuple(got.shape), expected=tuple(expected.shape))
+        message = MESSAGES["wrong_shape"].format(
+            case=text(), what=what, got=tuple(got.shape), expected=tuple(expected.shape)
+        )
         reduction = case.kwargs.get("reduction")
         mistake = self._matching_mistake(case, got, expected)
         if mistake is not None:
@@ -573,7 +610,9 @@ class FunctionExercise(Exercise):
                 return mistake
         return None
 
-    def _compare_gradients(self, answer, what, case, expected, got, ref_args, args, positions, text) -> Feedback | None:
+    def _compare_gradients(
+        self, answer, what, case, expected, got, ref_args, args, positions, text
+    ) -> Feedback | None:
         weights = torch.linspace(0.5, 1.5, expected.numel(), dtype=expected.dtype).reshape(expected.shape)
         inputs = [ref_args[k] for k in positions]
         expected_grads = torch.autograd.grad(expected, inputs, weights, allow_unused=True)
@@ -583,17 +622,27 @@ class FunctionExercise(Exercise):
                 message = MESSAGES["no_gradient"].format(case=text(), what=what, arg=name)
                 return Feedback(False, "no_gradient", self._with_hint(message, None))
             try:
-                (have,) = torch.autograd.grad(got, [args[k]], weights.to(got.dtype), allow_unused=True, retain_graph=True)
+                (have,) = torch.autograd.grad(
+                    got, [args[k]], weights.to(got.dtype), allow_unused=True, retain_graph=True
+                )
             except Exception as error:
                 detail = f"{type(error).__name__}: {error}".splitlines()[0][:300]
-                message = MESSAGES["raised"].format(what=what + ".backward", error=type(error).__name__, case=text(), detail=detail, where=_where(error))
+                message = MESSAGES["raised"].format(
+                    what=what + ".backward",
+                    error=type(error).__name__,
+                    case=text(),
+                    detail=detail,
+                    where=_where(error),
+                )
                 return Feedback(False, "raised", self._with_hint(message, None))
             want = torch.zeros_like(args[k]) if want is None else want
             if have is None:
                 message = MESSAGES["no_gradient"].format(case=text(), what=what, arg=name)
                 return Feedback(False, "no_gradient", self._with_hint(message, None))
             if not _close(have, want, case):
-                message = MESSAGES["wrong_gradient"].format(case=text(), arg=name, got=describe(have), expected=describe(want))
+                message = MESSAGES["wrong_gradient"].format(
+                    case=text(), arg=name, got=describe(have), expected=describe(want)
+                )
                 hint = self.unstable_hint if not bool(torch.isfinite(have).all()) else None
                 return Feedback(False, "wrong_gradient", self._with_hint(message, hint))
         return None
@@ -642,7 +691,9 @@ class AnswerExercise(Exercise):
             return Feedback(False, "not_yet", MESSAGES["not_yet_answer"].format(ex=self.handle))
         if self.choices is not None:
             if not isinstance(answer, str) or answer.strip().lower() not in self.choices:
-                message = MESSAGES["wrong_choice"].format(got=answer, choices=", ".join(repr(c) for c in self.choices))
+                message = MESSAGES["wrong_choice"].format(
+                    got=answer, choices=", ".join(repr(c) for c in self.choices)
+                )
                 return Feedback(False, "not_a_choice", self._with_hint(message, None))
         else:
             if isinstance(answer, torch.Tensor) and answer.numel() == 1:
@@ -652,7 +703,9 @@ class AnswerExercise(Exercise):
                 return Feedback(False, "not_a_number", self._with_hint(message, None))
         if self._same(answer, self.answer):
             shown = answer if isinstance(answer, str) else _number(answer)
-            return Feedback(True, "correct", MESSAGES["correct_answer"].format(answer=shown, why=self.why.format()))
+            return Feedback(
+                True, "correct", MESSAGES["correct_answer"].format(answer=shown, why=self.why.format())
+            )
         message = MESSAGES["wrong_answer"].format(got=describe(answer))
         for wrong, hint in self.mistakes:
             if self._same(answer, wrong):

@@ -58,17 +58,35 @@ def _binary_cases(g: torch.Generator, keyword: dict) -> list[Case]:
     for reduction in ("none", "mean", "sum"):
         cases.append(Case((x, y), {**keyword, "reduction": reduction}, Text("float64", "float64")))
     x = torch.randn(3, 4, generator=g, dtype=torch.float64) * 2
-    cases.append(Case((x, _labels((3, 4), g, torch.float64)), {**keyword, "reduction": "mean"},
-                      Text("float64, 3 samples x 4 labels", "float64，3 个样本 x 4 个标签")))
+    cases.append(
+        Case(
+            (x, _labels((3, 4), g, torch.float64)),
+            {**keyword, "reduction": "mean"},
+            Text("float64, 3 samples x 4 labels", "float64，3 个样本 x 4 个标签"),
+        )
+    )
     x = torch.randn(6, generator=g, dtype=torch.float64).mul(2).float()
-    cases.append(Case((x, _labels((6,), g, torch.float32)), {**keyword, "reduction": "mean"},
-                      Text("float32", "float32")))
+    cases.append(
+        Case(
+            (x, _labels((6,), g, torch.float32)), {**keyword, "reduction": "mean"}, Text("float32", "float32")
+        )
+    )
     x = torch.tensor([1e4, -1e4, 1e4, -1e4, 0.5, -0.25], dtype=torch.float32)
     y = torch.tensor([1.0, 1.0, 0.0, 0.0, 1.0, 0.0], dtype=torch.float32)
-    cases.append(Case((x, y), {**keyword, "reduction": "none"},
-                      Text("float32, logits of ±1e4", "float32，±1e4 的 logit")))
-    cases.append(Case((x.double(), y.double()), {**keyword, "reduction": "sum"},
-                      Text("float64, logits of ±1e4", "float64，±1e4 的 logit")))
+    cases.append(
+        Case(
+            (x, y),
+            {**keyword, "reduction": "none"},
+            Text("float32, logits of ±1e4", "float32，±1e4 的 logit"),
+        )
+    )
+    cases.append(
+        Case(
+            (x.double(), y.double()),
+            {**keyword, "reduction": "sum"},
+            Text("float64, logits of ±1e4", "float64，±1e4 的 logit"),
+        )
+    )
     return cases
 
 
@@ -123,12 +141,22 @@ bce_with_logits = FunctionExercise(
     mistakes=[
         Mistake("clamped", _bce_sigmoid_then_bce, _CLAMPED),
         Mistake("clamped", _bce_clamped_probability, _CLAMPED),
-        Mistake("labels_swapped", _bce_labels_swapped, Text(
-            "the two terms are swapped: y = 1 goes with log σ(x) and y = 0 with log(1 − σ(x)).",
-            "两项对调了：y = 1 对应 log σ(x)，y = 0 对应 log(1 − σ(x))。")),
-        Mistake("sign", _bce_sign, Text(
-            "the loss is the negative log-likelihood, −[y log p + (1 − y) log(1 − p)]: it is never negative.",
-            "损失是负对数似然 −[y log p + (1 − y) log(1 − p)]：它永远不为负。")),
+        Mistake(
+            "labels_swapped",
+            _bce_labels_swapped,
+            Text(
+                "the two terms are swapped: y = 1 goes with log σ(x) and y = 0 with log(1 − σ(x)).",
+                "两项对调了：y = 1 对应 log σ(x)，y = 0 对应 log(1 − σ(x))。",
+            ),
+        ),
+        Mistake(
+            "sign",
+            _bce_sign,
+            Text(
+                "the loss is the negative log-likelihood, −[y log p + (1 − y) log(1 − p)]: it is never negative.",
+                "损失是负对数似然 −[y log p + (1 − y) log(1 − p)]：它永远不为负。",
+            ),
+        ),
         Mistake("clamped", None, _CLAMPED, matches=_capped),
     ],
     unstable_hint=Text(
@@ -157,8 +185,10 @@ bce_with_logits = FunctionExercise(
         "log1p(e^(−|x|))：指数永远不为正，不会溢出，梯度处处是 σ(x) − y，x = ±1e4 时也一样。",
     ),
     solution=my_bce_with_logits,
-    coverage=Text("float32 and float64, every reduction, logits of ±1e4, the gradient",
-                  "float32 与 float64、所有 reduction、±1e4 的 logit、梯度"),
+    coverage=Text(
+        "float32 and float64, every reduction, logits of ±1e4, the gradient",
+        "float32 与 float64、所有 reduction、±1e4 的 logit、梯度",
+    ),
 )
 
 
@@ -184,15 +214,31 @@ def _ce_cases(g: torch.Generator) -> list[Case]:
     cases = []
     x, y = batch(5, 4, 2.0, torch.float64)
     for reduction in ("none", "mean", "sum"):
-        cases.append(Case((x, y), {"reduction": reduction}, Text("float64, 5 samples, 4 classes", "float64，5 个样本、4 个类别")))
+        cases.append(
+            Case(
+                (x, y),
+                {"reduction": reduction},
+                Text("float64, 5 samples, 4 classes", "float64，5 个样本、4 个类别"),
+            )
+        )
     x, y = batch(8, 10, 3.0, torch.float64)
-    cases.append(Case((x, y), {"reduction": "mean"}, Text("float64, 8 samples, 10 classes", "float64，8 个样本、10 个类别")))
+    cases.append(
+        Case(
+            (x, y),
+            {"reduction": "mean"},
+            Text("float64, 8 samples, 10 classes", "float64，8 个样本、10 个类别"),
+        )
+    )
     x, y = batch(6, 3, 2.0, torch.float32)
     cases.append(Case((x, y), {"reduction": "mean"}, Text("float32", "float32")))
     x = torch.tensor([[1e4, -1e4, 0.0], [1e4, -1e4, 0.0], [-1e4, 1e4, 0.5]], dtype=torch.float32)
     y = torch.tensor([0, 1, 2])
-    cases.append(Case((x, y), {"reduction": "none"}, Text("float32, logits of ±1e4", "float32，±1e4 的 logit")))
-    cases.append(Case((x.double(), y), {"reduction": "sum"}, Text("float64, logits of ±1e4", "float64，±1e4 的 logit")))
+    cases.append(
+        Case((x, y), {"reduction": "none"}, Text("float32, logits of ±1e4", "float32，±1e4 的 logit"))
+    )
+    cases.append(
+        Case((x.double(), y), {"reduction": "sum"}, Text("float64, logits of ±1e4", "float64，±1e4 的 logit"))
+    )
     return cases
 
 
@@ -250,33 +296,59 @@ cross_entropy = FunctionExercise(
     cases=_ce_cases,
     reductions=True,
     mistakes=[
-        Mistake("sign", _ce_sign, Text(
-            "cross-entropy is −log p_y, the negative log-probability of the true class: it is never negative.",
-            "交叉熵是 −log p_y，即真实类别对数概率的相反数：它永远不为负。")),
+        Mistake(
+            "sign",
+            _ce_sign,
+            Text(
+                "cross-entropy is −log p_y, the negative log-probability of the true class: it is never negative.",
+                "交叉熵是 −log p_y，即真实类别对数概率的相反数：它永远不为负。",
+            ),
+        ),
         Mistake("mean_over_classes", _ce_one_hot_elementwise, _MEAN_OVER_CLASSES),
         Mistake("mean_over_classes", _ce_mean_over_classes, _MEAN_OVER_CLASSES),
-        Mistake("wrong_index", _ce_wrong_index, Text(
-            "log_p[:, target] takes every row's entries at all N targets (an N × N matrix); "
-            "pair row i with its own target: log_p[torch.arange(N), target], or "
-            "log_p.gather(1, target.unsqueeze(1)).squeeze(1).",
-            "log_p[:, target] 会在每一行取出全部 N 个目标位置的值（得到 N × N 矩阵）；"
-            "应当让第 i 行只取自己的目标：log_p[torch.arange(N), target]，或 "
-            "log_p.gather(1, target.unsqueeze(1)).squeeze(1)。")),
-        Mistake("softmax_dim", _ce_softmax_dim, Text(
-            "the softmax runs over the classes of each sample, dim=1 of an (N, C) input; dim=0 "
-            "normalizes each class over the batch.",
-            "softmax 应在每个样本的各类别上进行，即 (N, C) 输入的 dim=1；dim=0 是在批量上对每个类别归一化。")),
-        Mistake("no_log_softmax", _ce_no_log_softmax, Text(
-            "this picks the raw logit of the true class; cross-entropy picks its log-probability, "
-            "x_y − log Σ_k e^(x_k) (what nll_loss expects as input is log-probabilities, not logits).",
-            "这里取的是真实类别的原始 logit；交叉熵取的是它的对数概率 x_y − log Σ_k e^(x_k)"
-            "（nll_loss 的输入应是对数概率，而不是 logit）。")),
-        Mistake("clamped", _ce_epsilon, Text(
-        "adding a small ε to the probabilities (or clamping them) lowers the loss: a little "
-        "everywhere, and it caps it at −log ε: a true class 2e4 below the best logit costs 2e4, "
-        "not 18 or 28. Stay in log space: log softmax(x) = x − logsumexp(x).",
-        "给概率加一个小 ε（或截断概率）会让损失偏低：处处低一点，并把它封顶在 −log ε：真实类别的 logit "
-        "比最大值低 2e4 时损失就是 2e4，而不是 18 或 28。请在对数空间中计算：log softmax(x) = x − logsumexp(x)。"), matches=_capped),
+        Mistake(
+            "wrong_index",
+            _ce_wrong_index,
+            Text(
+                "log_p[:, target] takes every row's entries at all N targets (an N × N matrix); "
+                "pair row i with its own target: log_p[torch.arange(N), target], or "
+                "log_p.gather(1, target.unsqueeze(1)).squeeze(1).",
+                "log_p[:, target] 会在每一行取出全部 N 个目标位置的值（得到 N × N 矩阵）；"
+                "应当让第 i 行只取自己的目标：log_p[torch.arange(N), target]，或 "
+                "log_p.gather(1, target.unsqueeze(1)).squeeze(1)。",
+            ),
+        ),
+        Mistake(
+            "softmax_dim",
+            _ce_softmax_dim,
+            Text(
+                "the softmax runs over the classes of each sample, dim=1 of an (N, C) input; dim=0 "
+                "normalizes each class over the batch.",
+                "softmax 应在每个样本的各类别上进行，即 (N, C) 输入的 dim=1；dim=0 是在批量上对每个类别归一化。",
+            ),
+        ),
+        Mistake(
+            "no_log_softmax",
+            _ce_no_log_softmax,
+            Text(
+                "this picks the raw logit of the true class; cross-entropy picks its log-probability, "
+                "x_y − log Σ_k e^(x_k) (what nll_loss expects as input is log-probabilities, not logits).",
+                "这里取的是真实类别的原始 logit；交叉熵取的是它的对数概率 x_y − log Σ_k e^(x_k)"
+                "（nll_loss 的输入应是对数概率，而不是 logit）。",
+            ),
+        ),
+        Mistake(
+            "clamped",
+            _ce_epsilon,
+            Text(
+                "adding a small ε to the probabilities (or clamping them) lowers the loss: a little "
+                "everywhere, and it caps it at −log ε: a true class 2e4 below the best logit costs 2e4, "
+                "not 18 or 28. Stay in log space: log softmax(x) = x − logsumexp(x).",
+                "给概率加一个小 ε（或截断概率）会让损失偏低：处处低一点，并把它封顶在 −log ε：真实类别的 logit "
+                "比最大值低 2e4 时损失就是 2e4，而不是 18 或 28。请在对数空间中计算：log softmax(x) = x − logsumexp(x)。",
+            ),
+            matches=_capped,
+        ),
     ],
     unstable_hint=Text(
         "exp(x) overflows to inf for logits above about 88 in float32, and log(softmax(x)) is "
@@ -303,8 +375,10 @@ cross_entropy = FunctionExercise(
         "对数的参数不会是 0。用 (torch.arange(N), target) 索引，每行取出一个值。",
     ),
     solution=my_cross_entropy,
-    coverage=Text("float32 and float64, 3 to 10 classes, every reduction, logits of ±1e4, the gradient",
-                  "float32 与 float64、3 到 10 个类别、所有 reduction、±1e4 的 logit、梯度"),
+    coverage=Text(
+        "float32 and float64, 3 to 10 classes, every reduction, logits of ±1e4, the gradient",
+        "float32 与 float64、3 到 10 个类别、所有 reduction、±1e4 的 logit、梯度",
+    ),
 )
 
 
@@ -333,10 +407,22 @@ def _ce_grad_cases(g: torch.Generator) -> list[Case]:
     x = torch.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0], [0.0, 0.0, 1e4]], dtype=torch.float32)
     y = torch.tensor([0, 0, 1])
     return [
-        Case(batch(4, 3, 2.0, torch.float64), label=Text("float64, 4 samples, 3 classes", "float64，4 个样本、3 个类别"), grad=()),
-        Case(batch(6, 5, 3.0, torch.float64), label=Text("float64, 6 samples, 5 classes", "float64，6 个样本、5 个类别"), grad=()),
+        Case(
+            batch(4, 3, 2.0, torch.float64),
+            label=Text("float64, 4 samples, 3 classes", "float64，4 个样本、3 个类别"),
+            grad=(),
+        ),
+        Case(
+            batch(6, 5, 3.0, torch.float64),
+            label=Text("float64, 6 samples, 5 classes", "float64，6 个样本、5 个类别"),
+            grad=(),
+        ),
         Case(batch(5, 4, 2.0, torch.float32), label=Text("float32", "float32"), grad=()),
-        Case(batch(1, 3, 1.0, torch.float64), label=Text("float64, a single sample", "float64，单个样本"), grad=()),
+        Case(
+            batch(1, 3, 1.0, torch.float64),
+            label=Text("float64, a single sample", "float64，单个样本"),
+            grad=(),
+        ),
         Case((x, y), label=Text("float32, logits of ±1e4", "float32，±1e4 的 logit"), grad=()),
         Case((x.double(), y), label=Text("float64, logits of ±1e4", "float64，±1e4 的 logit"), grad=()),
     ]
@@ -372,26 +458,51 @@ ce_grad = FunctionExercise(
     reference=_ce_grad_reference,
     cases=_ce_grad_cases,
     mistakes=[
-        Mistake("missing_mean", _grad_missing_mean, Text(
-            "p − y is the gradient of one sample's loss; reduction='mean' divides the loss, and "
-            "so its gradient, by the number of samples N.",
-            "p − y 是单个样本损失的梯度；reduction='mean' 把损失除以样本数 N，梯度也要除以 N。")),
-        Mistake("sign", _grad_sign, Text(
-            "check the sign: raising the true class's logit lowers the loss, so that component "
-            "of the gradient is negative: p_y − 1 < 0.",
-            "检查符号：提高真实类别的 logit 会降低损失，所以梯度的这一分量为负：p_y − 1 < 0。")),
-        Mistake("missing_one_hot", _grad_missing_one_hot, Text(
-            "the derivative of −log p_y has two parts: −1 from the true class's own logit, and "
-            "+p_j from the log Σ e^(x_k) term; subtract the one-hot vector.",
-            "−log p_y 的导数有两部分：真实类别自身的 logit 贡献 −1，log Σ e^(x_k) 一项贡献 +p_j；"
-            "要减去 one-hot 向量。")),
-        Mistake("true_class_only", _grad_true_class_only, Text(
-            "every logit enters the softmax's denominator, so the wrong classes get a gradient too: "
-            "p_j for j ≠ y, not 0.",
-            "每个 logit 都出现在 softmax 的分母里，所以错误类别也有梯度：j ≠ y 时是 p_j，而不是 0。")),
-        Mistake("sigmoid", _grad_sigmoid, Text(
-            "σ(x) − y is BCE's gradient; with a softmax over the classes it is softmax(x) − y.",
-            "σ(x) − y 是 BCE 的梯度；对各类别做 softmax 时应为 softmax(x) − y。")),
+        Mistake(
+            "missing_mean",
+            _grad_missing_mean,
+            Text(
+                "p − y is the gradient of one sample's loss; reduction='mean' divides the loss, and "
+                "so its gradient, by the number of samples N.",
+                "p − y 是单个样本损失的梯度；reduction='mean' 把损失除以样本数 N，梯度也要除以 N。",
+            ),
+        ),
+        Mistake(
+            "sign",
+            _grad_sign,
+            Text(
+                "check the sign: raising the true class's logit lowers the loss, so that component "
+                "of the gradient is negative: p_y − 1 < 0.",
+                "检查符号：提高真实类别的 logit 会降低损失，所以梯度的这一分量为负：p_y − 1 < 0。",
+            ),
+        ),
+        Mistake(
+            "missing_one_hot",
+            _grad_missing_one_hot,
+            Text(
+                "the derivative of −log p_y has two parts: −1 from the true class's own logit, and "
+                "+p_j from the log Σ e^(x_k) term; subtract the one-hot vector.",
+                "−log p_y 的导数有两部分：真实类别自身的 logit 贡献 −1，log Σ e^(x_k) 一项贡献 +p_j；"
+                "要减去 one-hot 向量。",
+            ),
+        ),
+        Mistake(
+            "true_class_only",
+            _grad_true_class_only,
+            Text(
+                "every logit enters the softmax's denominator, so the wrong classes get a gradient too: "
+                "p_j for j ≠ y, not 0.",
+                "每个 logit 都出现在 softmax 的分母里，所以错误类别也有梯度：j ≠ y 时是 p_j，而不是 0。",
+            ),
+        ),
+        Mistake(
+            "sigmoid",
+            _grad_sigmoid,
+            Text(
+                "σ(x) − y is BCE's gradient; with a softmax over the classes it is softmax(x) − y.",
+                "σ(x) − y 是 BCE 的梯度；对各类别做 softmax 时应为 softmax(x) − y。",
+            ),
+        ),
     ],
     unstable_hint=Text(
         "torch.exp(x) / torch.exp(x).sum(...) is inf / inf = nan for large logits; use "
@@ -414,10 +525,12 @@ ce_grad = FunctionExercise(
         "每个分量都在 [−1/N, 1/N] 内：无论模型错得多离谱，梯度都不会爆炸。",
     ),
     solution=my_ce_grad,
-    coverage=Text("float32 and float64, 1 to 6 samples, 3 to 5 classes, logits of ±1e4; "
-                  "compared with autograd through lossbook.cross_entropy",
-                  "float32 与 float64、1 到 6 个样本、3 到 5 个类别、±1e4 的 logit；"
-                  "与经 lossbook.cross_entropy 的 autograd 结果比较"),
+    coverage=Text(
+        "float32 and float64, 1 to 6 samples, 3 to 5 classes, logits of ±1e4; "
+        "compared with autograd through lossbook.cross_entropy",
+        "float32 与 float64、1 到 6 个样本、3 到 5 个类别、±1e4 的 logit；"
+        "与经 lossbook.cross_entropy 的 autograd 结果比较",
+    ),
 )
 
 
@@ -440,14 +553,32 @@ def my_sigmoid_focal(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
 def _focal_cases(g: torch.Generator) -> list[Case]:
     cases = _binary_cases(g, {"alpha": 0.25, "gamma": 2.0})
     x = torch.randn(3, 4, generator=g, dtype=torch.float64) * 2
-    cases.insert(3, Case((x, _labels((3, 4), g, torch.float64)), {"alpha": 0.75, "gamma": 1.0, "reduction": "none"},
-                         Text("float64, alpha=0.75, gamma=1", "float64，alpha=0.75，gamma=1")))
+    cases.insert(
+        3,
+        Case(
+            (x, _labels((3, 4), g, torch.float64)),
+            {"alpha": 0.75, "gamma": 1.0, "reduction": "none"},
+            Text("float64, alpha=0.75, gamma=1", "float64，alpha=0.75，gamma=1"),
+        ),
+    )
     x = torch.tensor([-2.5, -0.7, 0.3, 1.2, 3.0, -4.0], dtype=torch.float64)
     y = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0, 0.0], dtype=torch.float64)
-    cases.insert(4, Case((x, y), {"alpha": 0.5, "gamma": 0.0, "reduction": "none"},
-                         Text("float64, alpha=0.5, gamma=0 (half of BCE)", "float64，alpha=0.5，gamma=0（BCE 的一半）")))
-    cases.insert(5, Case((x, y), {"alpha": 0.25, "gamma": 0.5, "reduction": "none"},
-                         Text("float64, gamma=0.5", "float64，gamma=0.5")))
+    cases.insert(
+        4,
+        Case(
+            (x, y),
+            {"alpha": 0.5, "gamma": 0.0, "reduction": "none"},
+            Text("float64, alpha=0.5, gamma=0 (half of BCE)", "float64，alpha=0.5，gamma=0（BCE 的一半）"),
+        ),
+    )
+    cases.insert(
+        5,
+        Case(
+            (x, y),
+            {"alpha": 0.25, "gamma": 0.5, "reduction": "none"},
+            Text("float64, gamma=0.5", "float64，gamma=0.5"),
+        ),
+    )
     return cases
 
 
@@ -497,32 +628,63 @@ sigmoid_focal = FunctionExercise(
     cases=_focal_cases,
     reductions=True,
     mistakes=[
-        Mistake("one_minus_p", _focal_one_minus_p, Text(
-            "the factor is (1 − p_t)^γ, not (1 − p)^γ: for a negative sample p_t = 1 − p, so "
-            "(1 − p)^γ keeps easy negatives and silences hard ones (source 004's error).",
-            "调制因子是 (1 − p_t)^γ，不是 (1 − p)^γ：负样本的 p_t = 1 − p，"
-            "用 (1 − p)^γ 会保留容易的负样本、压制困难的负样本（资料 004 的错误）。")),
-        Mistake("alpha_everywhere", _focal_alpha_everywhere, Text(
-            "α weights the positives and 1 − α the negatives: α_t = α y + (1 − α)(1 − y). "
-            "Multiplying every sample by α only rescales the loss (source 004's error).",
-            "α 加权正样本，1 − α 加权负样本：α_t = α y + (1 − α)(1 − y)。"
-            "每个样本都乘 α 只是把损失整体缩放（资料 004 的错误）。")),
-        Mistake("alpha_swapped", _focal_alpha_swapped, Text(
-            "α and 1 − α are swapped: α goes with the positives (y = 1), 1 − α with the negatives.",
-            "α 与 1 − α 对调了：α 对应正样本（y = 1），1 − α 对应负样本。")),
-        Mistake("p_t_power", _focal_p_t_power, Text(
-            "p_t^γ grows as the sample gets easier; the modulating factor (1 − p_t)^γ shrinks instead, "
-            "which is the point of the focal loss.",
-            "p_t^γ 随样本变容易而增大；调制因子 (1 − p_t)^γ 则相反，会缩小，这正是焦点损失的用意。")),
-        Mistake("no_alpha", _focal_no_alpha, Text(
-            "the class weight α_t = α y + (1 − α)(1 − y) is missing.",
-            "缺少类别权重 α_t = α y + (1 − α)(1 − y)。")),
-        Mistake("clamped", _focal_clamped, Text(
-        "clamping p (as source 004 does with eps) or adding ε inside the log lowers the loss, and "
-        "caps the BCE factor at −log ε: a hard sample at a logit of ±1e4 should cost α_t · 1e4. "
-        "Compute the BCE factor from the logit, as in the first exercise.",
-        "截断 p（资料 004 用 eps 这样做）或在对数里加 ε 会让损失偏低，并把 BCE 因子封顶在 −log ε："
-        "logit 为 ±1e4 的困难样本的损失应是 α_t · 1e4。请像第一道练习那样直接由 logit 计算 BCE 因子。"), matches=_capped),
+        Mistake(
+            "one_minus_p",
+            _focal_one_minus_p,
+            Text(
+                "the factor is (1 − p_t)^γ, not (1 − p)^γ: for a negative sample p_t = 1 − p, so "
+                "(1 − p)^γ keeps easy negatives and silences hard ones (source 004's error).",
+                "调制因子是 (1 − p_t)^γ，不是 (1 − p)^γ：负样本的 p_t = 1 − p，"
+                "用 (1 − p)^γ 会保留容易的负样本、压制困难的负样本（资料 004 的错误）。",
+            ),
+        ),
+        Mistake(
+            "alpha_everywhere",
+            _focal_alpha_everywhere,
+            Text(
+                "α weights the positives and 1 − α the negatives: α_t = α y + (1 − α)(1 − y). "
+                "Multiplying every sample by α only rescales the loss (source 004's error).",
+                "α 加权正样本，1 − α 加权负样本：α_t = α y + (1 − α)(1 − y)。"
+                "每个样本都乘 α 只是把损失整体缩放（资料 004 的错误）。",
+            ),
+        ),
+        Mistake(
+            "alpha_swapped",
+            _focal_alpha_swapped,
+            Text(
+                "α and 1 − α are swapped: α goes with the positives (y = 1), 1 − α with the negatives.",
+                "α 与 1 − α 对调了：α 对应正样本（y = 1），1 − α 对应负样本。",
+            ),
+        ),
+        Mistake(
+            "p_t_power",
+            _focal_p_t_power,
+            Text(
+                "p_t^γ grows as the sample gets easier; the modulating factor (1 − p_t)^γ shrinks instead, "
+                "which is the point of the focal loss.",
+                "p_t^γ 随样本变容易而增大；调制因子 (1 − p_t)^γ 则相反，会缩小，这正是焦点损失的用意。",
+            ),
+        ),
+        Mistake(
+            "no_alpha",
+            _focal_no_alpha,
+            Text(
+                "the class weight α_t = α y + (1 − α)(1 − y) is missing.",
+                "缺少类别权重 α_t = α y + (1 − α)(1 − y)。",
+            ),
+        ),
+        Mistake(
+            "clamped",
+            _focal_clamped,
+            Text(
+                "clamping p (as source 004 does with eps) or adding ε inside the log lowers the loss, and "
+                "caps the BCE factor at −log ε: a hard sample at a logit of ±1e4 should cost α_t · 1e4. "
+                "Compute the BCE factor from the logit, as in the first exercise.",
+                "截断 p（资料 004 用 eps 这样做）或在对数里加 ε 会让损失偏低，并把 BCE 因子封顶在 −log ε："
+                "logit 为 ±1e4 的困难样本的损失应是 α_t · 1e4。请像第一道练习那样直接由 logit 计算 BCE 因子。",
+            ),
+            matches=_capped,
+        ),
     ],
     unstable_hint=Text(
         "do not take log(sigmoid(x)): compute the BCE factor from the logit, as in the first "
@@ -549,8 +711,10 @@ sigmoid_focal = FunctionExercise(
         "这样 γ < 1 且 p_t 舍入为 1 时梯度仍然有限。）",
     ),
     solution=my_sigmoid_focal,
-    coverage=Text("float32 and float64, alpha 0.25 to 0.75, gamma 0 to 2, every reduction, logits of ±1e4, the gradient",
-                  "float32 与 float64、alpha 从 0.25 到 0.75、gamma 从 0 到 2、所有 reduction、±1e4 的 logit、梯度"),
+    coverage=Text(
+        "float32 and float64, alpha 0.25 to 0.75, gamma 0 to 2, every reduction, logits of ±1e4, the gradient",
+        "float32 与 float64、alpha 从 0.25 到 0.75、gamma 从 0 到 2、所有 reduction、±1e4 的 logit、梯度",
+    ),
 )
 
 
@@ -561,16 +725,24 @@ weight_scale = AnswerExercise(
     answer="unchanged",
     choices=("larger", "smaller", "unchanged"),
     mistakes=[
-        ("larger", Text(
-            "with class weights, reduction='mean' divides the weighted sum by the sum of the weights "
-            "it used, Σ_i w_{y_i}, not by the number of samples N. What happens to that ratio when "
-            "every weight is multiplied by 10?",
-            "有类别权重时，reduction='mean' 用加权和除以所用权重之和 Σ_i w_{y_i}，而不是除以样本数 N。"
-            "所有权重都乘以 10 时，这个比值会怎样？")),
-        ("smaller", Text(
-            "each sample's loss is multiplied by its weight, and 'mean' divides by the sum of those "
-            "weights: numerator and denominator both change.",
-            "每个样本的损失乘以自己的权重，'mean' 再除以这些权重之和：分子和分母都变了。")),
+        (
+            "larger",
+            Text(
+                "with class weights, reduction='mean' divides the weighted sum by the sum of the weights "
+                "it used, Σ_i w_{y_i}, not by the number of samples N. What happens to that ratio when "
+                "every weight is multiplied by 10?",
+                "有类别权重时，reduction='mean' 用加权和除以所用权重之和 Σ_i w_{y_i}，而不是除以样本数 N。"
+                "所有权重都乘以 10 时，这个比值会怎样？",
+            ),
+        ),
+        (
+            "smaller",
+            Text(
+                "each sample's loss is multiplied by its weight, and 'mean' divides by the sum of those "
+                "weights: numerator and denominator both change.",
+                "每个样本的损失乘以自己的权重，'mean' 再除以这些权重之和：分子和分母都变了。",
+            ),
+        ),
     ],
     hint=Text(
         "cross-entropy's weighted mean is Σ_i w_{y_i} L_i / Σ_i w_{y_i}.",
@@ -590,13 +762,13 @@ weight_scale = AnswerExercise(
         "（加权平均，而不是总和除以 N），所以 10 w 与 w 的损失和梯度相同。只把某一类的权重乘以 10 "
         "则会改变结果：平均值向这一类的平均损失靠拢。若用 reduction='sum'，损失会变为 10 倍。",
     ),
-    solution='''
+    solution="""
 x = torch.randn(8, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
 y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 0])
 w = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
 for weight in (w, 10 * w):
     print(f"{lossbook.cross_entropy(x, y, weight=weight).item():.4f}")  # 1.4898 both times
-''',
+""",
 )
 
 
@@ -607,15 +779,23 @@ imbalance = AnswerExercise(
     answer="weights",
     choices=("gamma", "weights", "both"),
     mistakes=[
-        ("gamma", Text(
-            "compare the rows 'cross-entropy' and 'focal, γ = 2': is the minority recall different?",
-            "比较 “交叉熵” 和 “Focal，γ = 2” 两行：少数类召回率有差别吗？")),
-        ("both", Text(
-            "the focal loss with γ = 2 and no α has the same minority recall as cross-entropy, and "
-            "adding γ to the class weights (the last row) does not beat class-weighted "
-            "cross-entropy.",
-            "γ = 2、不带 α 的焦点损失与交叉熵的少数类召回率相同；"
-            "在类别权重之上再加 γ（最后一行）也没有超过类别加权的交叉熵。")),
+        (
+            "gamma",
+            Text(
+                "compare the rows 'cross-entropy' and 'focal, γ = 2': is the minority recall different?",
+                "比较 “交叉熵” 和 “Focal，γ = 2” 两行：少数类召回率有差别吗？",
+            ),
+        ),
+        (
+            "both",
+            Text(
+                "the focal loss with γ = 2 and no α has the same minority recall as cross-entropy, and "
+                "adding γ to the class weights (the last row) does not beat class-weighted "
+                "cross-entropy.",
+                "γ = 2、不带 α 的焦点损失与交叉熵的少数类召回率相同；"
+                "在类别权重之上再加 γ（最后一行）也没有超过类别加权的交叉熵。",
+            ),
+        ),
     ],
     hint=Text(
         "read the 'minority recall' column of the imbalanced-digits table row by row, starting "
@@ -638,8 +818,8 @@ imbalance = AnswerExercise(
         "类别加权的交叉熵约为 0.79，以类别权重作 α 的焦点损失约为 0.77。少数类数字在训练集上很快被拟合好"
         "（p_t 接近 1），(1 − p_t)^γ 像对多数类一样压低它们的权重；只有按类别的权重才会把决策边界推向它们。",
     ),
-    solution='''
+    solution="""
 for key, r in results.items():
     print(f"{key:<12} minority recall {r[:, 0].mean():.3f}")
-''',
+""",
 )

@@ -64,7 +64,11 @@ def _collapse_cases(g):
         Case(("aa-a",), {"blank": "-"}, S("a repeat, then a blank", "先重复、再空白")),
         Case(("",), {"blank": "-"}, S("the empty path", "空路径")),
         Case(("----",), {"blank": "-"}, S("blanks only", "只有空白")),
-        Case(("-hh_ee_l-l_lo",), {"blank": "_"}, S("the blank written '_', '-' an ordinary symbol", "空白写作 '_'，'-' 是普通符号")),
+        Case(
+            ("-hh_ee_l-l_lo",),
+            {"blank": "_"},
+            S("the blank written '_', '-' an ordinary symbol", "空白写作 '_'，'-' 是普通符号"),
+        ),
         Case(([0, 2, 2, 1, 2, 0, 0, 3],), {"blank": 1}, S("a list with blank = 1", "整数列表，blank = 1")),
     ]
     for _ in range(4):
@@ -91,7 +95,9 @@ def _collapse_drop_only(path, blank):
 
 
 def _collapse_first_frame_lost(path, blank):
-    return _as_path_type([path[i] for i in range(1, len(path)) if path[i] != blank and path[i] != path[i - 1]], path)
+    return _as_path_type(
+        [path[i] for i in range(1, len(path)) if path[i] != blank and path[i] != path[i - 1]], path
+    )
 
 
 def _collapse_blank_ignored(path, blank):
@@ -103,29 +109,54 @@ collapse = FunctionExercise(
     reference=lossbook.ctc_collapse,
     cases=_collapse_cases,
     mistakes=[
-        Mistake("drop_then_merge", _collapse_drop_then_merge, Text(
-            "the blanks were removed before the repeats were merged, so two equal symbols with a blank "
-            "between them merged into one. Merge first (compare each frame with the frame just before "
-            "it, blank or not), then drop the blanks: B('to-o') = 'too'.",
-            "先删了空白再合并重复，于是中间隔着空白的两个相同符号被并成了一个。应当先合并（每一帧与紧挨着的前一帧比较，"
-            "不论前一帧是不是空白），再删空白：B('to-o') = 'too'。")),
-        Mistake("blanks_kept", _collapse_keep_blanks, Text(
-            "the repeats are merged but the blanks are still there: B drops every blank after merging. "
-            "The blank is whatever symbol the argument blank names ('-', '_', 0, ...), not a fixed one.",
-            "重复已经合并，但空白还在：合并之后要删掉所有空白。空白是参数 blank 指定的符号"
-            "（'-'、'_'、0 等），不是固定的某个符号。")),
-        Mistake("no_merge", _collapse_drop_only, Text(
-            "the blanks are dropped but repeated symbols are not merged: a symbol repeated in consecutive "
-            "frames counts once ('aatt' gives 'at').",
-            "删了空白，但没有合并重复：连续几帧的同一符号只算一次（'aatt' 得到 'at'）。")),
-        Mistake("first_frame_lost", _collapse_first_frame_lost, Text(
-            "the first frame is missing from the result: it has no frame before it, so it is kept "
-            "unless it is the blank (a loop starting at index 1 skips it).",
-            "结果丢了第一帧：它前面没有帧，只要不是空白就应保留（从下标 1 开始的循环会漏掉它）。")),
-        Mistake("blank_ignored", _collapse_blank_ignored, Text(
-            "use the blank argument rather than a fixed '-' or 0: here the blank is another symbol, and "
-            "'-' or 0 is an ordinary one that must be kept.",
-            "请使用参数 blank，不要写死 '-' 或 0：这里的空白是另一个符号，而 '-' 或 0 是必须保留的普通符号。")),
+        Mistake(
+            "drop_then_merge",
+            _collapse_drop_then_merge,
+            Text(
+                "the blanks were removed before the repeats were merged, so two equal symbols with a blank "
+                "between them merged into one. Merge first (compare each frame with the frame just before "
+                "it, blank or not), then drop the blanks: B('to-o') = 'too'.",
+                "先删了空白再合并重复，于是中间隔着空白的两个相同符号被并成了一个。应当先合并（每一帧与紧挨着的前一帧比较，"
+                "不论前一帧是不是空白），再删空白：B('to-o') = 'too'。",
+            ),
+        ),
+        Mistake(
+            "blanks_kept",
+            _collapse_keep_blanks,
+            Text(
+                "the repeats are merged but the blanks are still there: B drops every blank after merging. "
+                "The blank is whatever symbol the argument blank names ('-', '_', 0, ...), not a fixed one.",
+                "重复已经合并，但空白还在：合并之后要删掉所有空白。空白是参数 blank 指定的符号"
+                "（'-'、'_'、0 等），不是固定的某个符号。",
+            ),
+        ),
+        Mistake(
+            "no_merge",
+            _collapse_drop_only,
+            Text(
+                "the blanks are dropped but repeated symbols are not merged: a symbol repeated in consecutive "
+                "frames counts once ('aatt' gives 'at').",
+                "删了空白，但没有合并重复：连续几帧的同一符号只算一次（'aatt' 得到 'at'）。",
+            ),
+        ),
+        Mistake(
+            "first_frame_lost",
+            _collapse_first_frame_lost,
+            Text(
+                "the first frame is missing from the result: it has no frame before it, so it is kept "
+                "unless it is the blank (a loop starting at index 1 skips it).",
+                "结果丢了第一帧：它前面没有帧，只要不是空白就应保留（从下标 1 开始的循环会漏掉它）。",
+            ),
+        ),
+        Mistake(
+            "blank_ignored",
+            _collapse_blank_ignored,
+            Text(
+                "use the blank argument rather than a fixed '-' or 0: here the blank is another symbol, and "
+                "'-' or 0 is an ordinary one that must be kept.",
+                "请使用参数 blank，不要写死 '-' 或 0：这里的空白是另一个符号，而 '-' 或 0 是必须保留的普通符号。",
+            ),
+        ),
     ],
     hint=Text(
         "walk through the path keeping the previous frame's symbol: keep a symbol when it is not the "
@@ -143,8 +174,10 @@ collapse = FunctionExercise(
         "与前一帧相同的符号被跳过；两个相同符号之间若有空白，第二个符号的前一帧是空白，因此被保留。",
     ),
     solution=my_collapse,
-    coverage=Text("strings and lists, blanks '-', '_', 0 and 1, empty paths, random paths",
-                  "字符串与列表、空白 '-'、'_'、0 和 1、空路径、随机路径"),
+    coverage=Text(
+        "strings and lists, blanks '-', '_', 0 and 1, empty paths, random paths",
+        "字符串与列表、空白 '-'、'_'、0 和 1、空路径、随机路径",
+    ),
 )
 
 
@@ -183,26 +216,51 @@ min_frames = FunctionExercise(
     reference=_min_frames_reference,
     cases=_min_frames_cases,
     mistakes=[
-        Mistake("repeats_forgotten", lambda target: len(target), Text(
-            "one frame per symbol is not enough when two equal symbols are neighbours: B would merge "
-            "them, so a blank must separate them ('hello' needs l-l, 6 frames).",
-            "两个相同符号相邻时，每个符号一帧是不够的：B 会把它们合并，所以中间必须隔一个空白（'hello' 需要 l-l，共 6 帧）。")),
-        Mistake("extended_label", lambda target: 2 * len(target) + 1, Text(
-            "this is the length of the extended label l'. A path need not visit every blank of l': it "
-            "may start on the first symbol, end on the last one and jump over blanks between different "
-            "symbols.",
-            "这是扩展标签 l' 的长度。路径不必经过 l' 中的每个空白：它可以从第一个符号开始、停在最后一个符号，"
-            "并在两个不同符号之间跳过空白。")),
-        Mistake("blank_everywhere", lambda target: max(2 * len(target) - 1, 0), Text(
-            "a blank is needed only between two equal neighbours; between different symbols the path "
-            "can go straight on ('ab' fits in 2 frames).",
-            "只有两个相同的相邻符号之间才需要空白；不同符号之间可以直接过渡（'ab' 用 2 帧就够）。")),
-        Mistake("any_repeat", lambda target: len(target) + len(target) - len(set(target)), Text(
-            "only neighbours matter: the two t's of 'state' are not adjacent, so 'state' fits in 5 frames.",
-            "只有相邻的相同符号才需要空白：'state' 的两个 t 不相邻，所以 5 帧就够。")),
-        Mistake("runs_once", lambda target: len(target) + sum(1 for _, run in itertools.groupby(target) if len(list(run)) > 1), Text(
-            "count every pair of equal neighbours, not every run: 'aaa' needs a-a-a, two blanks, 5 frames.",
-            "要数每一对相同的相邻符号，而不是每一段连续重复：'aaa' 需要 a-a-a，两个空白，共 5 帧。")),
+        Mistake(
+            "repeats_forgotten",
+            lambda target: len(target),
+            Text(
+                "one frame per symbol is not enough when two equal symbols are neighbours: B would merge "
+                "them, so a blank must separate them ('hello' needs l-l, 6 frames).",
+                "两个相同符号相邻时，每个符号一帧是不够的：B 会把它们合并，所以中间必须隔一个空白（'hello' 需要 l-l，共 6 帧）。",
+            ),
+        ),
+        Mistake(
+            "extended_label",
+            lambda target: 2 * len(target) + 1,
+            Text(
+                "this is the length of the extended label l'. A path need not visit every blank of l': it "
+                "may start on the first symbol, end on the last one and jump over blanks between different "
+                "symbols.",
+                "这是扩展标签 l' 的长度。路径不必经过 l' 中的每个空白：它可以从第一个符号开始、停在最后一个符号，"
+                "并在两个不同符号之间跳过空白。",
+            ),
+        ),
+        Mistake(
+            "blank_everywhere",
+            lambda target: max(2 * len(target) - 1, 0),
+            Text(
+                "a blank is needed only between two equal neighbours; between different symbols the path "
+                "can go straight on ('ab' fits in 2 frames).",
+                "只有两个相同的相邻符号之间才需要空白；不同符号之间可以直接过渡（'ab' 用 2 帧就够）。",
+            ),
+        ),
+        Mistake(
+            "any_repeat",
+            lambda target: len(target) + len(target) - len(set(target)),
+            Text(
+                "only neighbours matter: the two t's of 'state' are not adjacent, so 'state' fits in 5 frames.",
+                "只有相邻的相同符号才需要空白：'state' 的两个 t 不相邻，所以 5 帧就够。",
+            ),
+        ),
+        Mistake(
+            "runs_once",
+            lambda target: len(target) + sum(1 for _, run in itertools.groupby(target) if len(list(run)) > 1),
+            Text(
+                "count every pair of equal neighbours, not every run: 'aaa' needs a-a-a, two blanks, 5 frames.",
+                "要数每一对相同的相邻符号，而不是每一段连续重复：'aaa' 需要 a-a-a，两个空白，共 5 帧。",
+            ),
+        ),
     ],
     hint=Text(
         "each symbol needs at least one frame, and B merges equal symbols in consecutive frames, so a "
@@ -219,8 +277,10 @@ min_frames = FunctionExercise(
         "本章的数字行最多 5 个数字，最多需要 5 + 4 = 9 帧，而模型有 14 帧。",
     ),
     solution=my_min_frames,
-    coverage=Text("words with and without repeats, the empty target, lists of labels",
-                  "有无重复的单词、空目标、标签列表"),
+    coverage=Text(
+        "words with and without repeats, the empty target, lists of labels",
+        "有无重复的单词、空目标、标签列表",
+    ),
 )
 
 
@@ -240,7 +300,9 @@ def my_ctc_nll(log_probs, target, blank=0):
     log_alpha = torch.where(torch.arange(L) < 2, emit[0], minus_inf)
     for t in range(1, log_probs.shape[0]):
         step = torch.cat([minus_inf[:1], log_alpha])[:L]  # alpha_{t-1}(s - 1)
-        jump = torch.where(can_skip, torch.cat([minus_inf[:2], log_alpha])[:L], minus_inf)  # alpha_{t-1}(s - 2)
+        jump = torch.where(
+            can_skip, torch.cat([minus_inf[:2], log_alpha])[:L], minus_inf
+        )  # alpha_{t-1}(s - 2)
         log_alpha = torch.logsumexp(torch.stack([log_alpha, step, jump]), 0) + emit[t]
     # a path ends on the last blank or on the last label
     return -torch.logsumexp(log_alpha[-2:], 0)
@@ -248,7 +310,9 @@ def my_ctc_nll(log_probs, target, blank=0):
 
 def _ctc_nll_reference(log_probs, target, blank=0):
     target = torch.tensor(list(target), dtype=torch.int64)
-    return lossbook.ctc_loss(log_probs, target, log_probs.shape[0], target.numel(), blank=blank, reduction="sum")
+    return lossbook.ctc_loss(
+        log_probs, target, log_probs.shape[0], target.numel(), blank=blank, reduction="sum"
+    )
 
 
 def _alpha_forward(log_probs, target, blank, *, skip="differs", starts=2, ends=2, sign=-1.0):
@@ -276,25 +340,54 @@ def _ctc_nll_cases(g):
     f64, f32 = torch.float64, torch.float32
     cases = [
         Case((_random_log_probs(g, 5, 3), [1]), label=Text("float64, target [1]", "float64，目标 [1]")),
-        Case((_random_log_probs(g, 6, 4), [1, 2]), label=Text("float64, target [1, 2]", "float64，目标 [1, 2]"), grad=()),
-        Case((_random_log_probs(g, 8, 5), [1, 3, 3, 2]),
-             label=Text("float64, a repeated label", "float64，含重复标签"), grad=()),
-        Case((_random_log_probs(g, 10, 5), [1, 2, 3, 2, 4]),
-             label=Text("float64, 'state' in 10 frames", "float64，10 帧里的 'state'"), grad=()),
+        Case(
+            (_random_log_probs(g, 6, 4), [1, 2]),
+            label=Text("float64, target [1, 2]", "float64，目标 [1, 2]"),
+            grad=(),
+        ),
+        Case(
+            (_random_log_probs(g, 8, 5), [1, 3, 3, 2]),
+            label=Text("float64, a repeated label", "float64，含重复标签"),
+            grad=(),
+        ),
+        Case(
+            (_random_log_probs(g, 10, 5), [1, 2, 3, 2, 4]),
+            label=Text("float64, 'state' in 10 frames", "float64，10 帧里的 'state'"),
+            grad=(),
+        ),
         Case((_random_log_probs(g, 4, 3), []), label=Text("float64, the empty target", "float64，空目标")),
-        Case((_random_log_probs(g, 3, 3), [2, 2]),
-             label=Text("float64, one single path (2, -, 2)", "float64，只有一条路径 (2, -, 2)"), grad=()),
-        Case((_random_log_probs(g, 2, 3), [1, 1]),
-             label=Text("float64, no path fits: the loss is inf", "float64，没有路径放得下：损失为 inf"), grad=()),
+        Case(
+            (_random_log_probs(g, 3, 3), [2, 2]),
+            label=Text("float64, one single path (2, -, 2)", "float64，只有一条路径 (2, -, 2)"),
+            grad=(),
+        ),
+        Case(
+            (_random_log_probs(g, 2, 3), [1, 1]),
+            label=Text("float64, no path fits: the loss is inf", "float64，没有路径放得下：损失为 inf"),
+            grad=(),
+        ),
         Case((_random_log_probs(g, 7, 4, f32), [3, 1]), label=Text("float32", "float32"), grad=()),
-        Case((_random_log_probs(g, 6, 4), [0, 1, 1]), {"blank": 3},
-             label=Text("float64, blank = 3", "float64，blank = 3"), grad=()),
-        Case((_peaky([0, 1, 1, 0, 2, 2], 3).log_softmax(1), [1, 2]),
-             label=Text("float32, probabilities of exactly 0 and 1", "float32，概率恰为 0 和 1"), grad=()),
-        Case((_random_log_probs(g, 200, 5, f32), [1, 2, 3]),
-             label=Text("float32, T = 200 frames", "float32，T = 200 帧"), grad=()),
-        Case((_random_log_probs(g, 400, 8), [1, 2, 3, 4]),
-             label=Text("float64, T = 400 frames", "float64，T = 400 帧"), grad=()),
+        Case(
+            (_random_log_probs(g, 6, 4), [0, 1, 1]),
+            {"blank": 3},
+            label=Text("float64, blank = 3", "float64，blank = 3"),
+            grad=(),
+        ),
+        Case(
+            (_peaky([0, 1, 1, 0, 2, 2], 3).log_softmax(1), [1, 2]),
+            label=Text("float32, probabilities of exactly 0 and 1", "float32，概率恰为 0 和 1"),
+            grad=(),
+        ),
+        Case(
+            (_random_log_probs(g, 200, 5, f32), [1, 2, 3]),
+            label=Text("float32, T = 200 frames", "float32，T = 200 帧"),
+            grad=(),
+        ),
+        Case(
+            (_random_log_probs(g, 400, 8), [1, 2, 3, 4]),
+            label=Text("float64, T = 400 frames", "float64，T = 400 帧"),
+            grad=(),
+        ),
     ]
     return cases
 
@@ -304,28 +397,58 @@ ctc_nll = FunctionExercise(
     reference=_ctc_nll_reference,
     cases=_ctc_nll_cases,
     mistakes=[
-        Mistake("no_skip", lambda lp, target, blank=0: _alpha_forward(lp, target, blank, skip="never"), Text(
-            "the jump from s − 2 to s is missing: between two different labels a path may go straight "
-            "from one label to the next without a blank ('ab' in 2 frames).",
-            "缺少从 s − 2 到 s 的跳转：两个不同标签之间，路径可以不经过空白直接从一个标签走到下一个（2 帧的 'ab'）。")),
-        Mistake("skip_between_equal", lambda lp, target, blank=0: _alpha_forward(lp, target, blank, skip="labels"), Text(
-            "the jump over a blank is allowed only when l'_s differs from l'_(s−2): between two equal "
-            "labels the blank is compulsory, otherwise B would merge them.",
-            "只有 l'_s 与 l'_(s−2) 不同时才能跳过空白：两个相同标签之间的空白不可省略，否则 B 会把它们合并。")),
-        Mistake("skip_onto_blank", lambda lp, target, blank=0: _alpha_forward(lp, target, blank, skip="always"), Text(
-            "a path may not jump onto a blank (from one blank to the next it would skip a label): allow "
-            "the jump s − 2 → s only when l'_s is a label different from l'_(s−2).",
-            "路径不能跳到空白上（从一个空白跳到下一个空白会漏掉一个标签）：只有当 l'_s 是与 l'_(s−2) 不同的标签时才允许 s − 2 → s。")),
-        Mistake("start_blank_only", lambda lp, target, blank=0: _alpha_forward(lp, target, blank, starts=1), Text(
-            "a path may start on the first label as well as on the blank: α_1(1) = y^1_(l_1), not 0.",
-            "路径既可以从空白开始，也可以从第一个标签开始：α_1(1) = y^1_(l_1)，而不是 0。")),
-        Mistake("end_blank_only", lambda lp, target, blank=0: _alpha_forward(lp, target, blank, ends=1), Text(
-            "a path may end on the last label as well as on the final blank: "
-            "p(l|x) = α_T(|l'|−1) + α_T(|l'|−2).",
-            "路径既可以停在最后的空白上，也可以停在最后一个标签上：p(l|x) = α_T(|l'|−1) + α_T(|l'|−2)。")),
-        Mistake("sign", lambda lp, target, blank=0: _alpha_forward(lp, target, blank, sign=1.0), Text(
-            "this is log p(l|x); the loss is its negative, −log p(l|x) ≥ 0.",
-            "这是 log p(l|x)；损失是它的相反数 −log p(l|x) ≥ 0。")),
+        Mistake(
+            "no_skip",
+            lambda lp, target, blank=0: _alpha_forward(lp, target, blank, skip="never"),
+            Text(
+                "the jump from s − 2 to s is missing: between two different labels a path may go straight "
+                "from one label to the next without a blank ('ab' in 2 frames).",
+                "缺少从 s − 2 到 s 的跳转：两个不同标签之间，路径可以不经过空白直接从一个标签走到下一个（2 帧的 'ab'）。",
+            ),
+        ),
+        Mistake(
+            "skip_between_equal",
+            lambda lp, target, blank=0: _alpha_forward(lp, target, blank, skip="labels"),
+            Text(
+                "the jump over a blank is allowed only when l'_s differs from l'_(s−2): between two equal "
+                "labels the blank is compulsory, otherwise B would merge them.",
+                "只有 l'_s 与 l'_(s−2) 不同时才能跳过空白：两个相同标签之间的空白不可省略，否则 B 会把它们合并。",
+            ),
+        ),
+        Mistake(
+            "skip_onto_blank",
+            lambda lp, target, blank=0: _alpha_forward(lp, target, blank, skip="always"),
+            Text(
+                "a path may not jump onto a blank (from one blank to the next it would skip a label): allow "
+                "the jump s − 2 → s only when l'_s is a label different from l'_(s−2).",
+                "路径不能跳到空白上（从一个空白跳到下一个空白会漏掉一个标签）：只有当 l'_s 是与 l'_(s−2) 不同的标签时才允许 s − 2 → s。",
+            ),
+        ),
+        Mistake(
+            "start_blank_only",
+            lambda lp, target, blank=0: _alpha_forward(lp, target, blank, starts=1),
+            Text(
+                "a path may start on the first label as well as on the blank: α_1(1) = y^1_(l_1), not 0.",
+                "路径既可以从空白开始，也可以从第一个标签开始：α_1(1) = y^1_(l_1)，而不是 0。",
+            ),
+        ),
+        Mistake(
+            "end_blank_only",
+            lambda lp, target, blank=0: _alpha_forward(lp, target, blank, ends=1),
+            Text(
+                "a path may end on the last label as well as on the final blank: "
+                "p(l|x) = α_T(|l'|−1) + α_T(|l'|−2).",
+                "路径既可以停在最后的空白上，也可以停在最后一个标签上：p(l|x) = α_T(|l'|−1) + α_T(|l'|−2)。",
+            ),
+        ),
+        Mistake(
+            "sign",
+            lambda lp, target, blank=0: _alpha_forward(lp, target, blank, sign=1.0),
+            Text(
+                "this is log p(l|x); the loss is its negative, −log p(l|x) ≥ 0.",
+                "这是 log p(l|x)；损失是它的相反数 −log p(l|x) ≥ 0。",
+            ),
+        ),
     ],
     unstable_hint=Text(
         "run the recursion in log space: with hundreds of frames p(l|x) underflows to 0 (float32 "
@@ -386,8 +509,14 @@ def my_ctc_grad(scores, target, log_alpha, log_beta, blank=0):
 def _ctc_grad_reference(scores, target, log_alpha, log_beta, blank=0):
     u = scores.detach().clone().requires_grad_(True)
     with torch.enable_grad():
-        loss = lossbook.ctc_loss(u.log_softmax(1), torch.tensor(list(target), dtype=torch.int64),
-                                 u.shape[0], len(target), blank=blank, reduction="sum")
+        loss = lossbook.ctc_loss(
+            u.log_softmax(1),
+            torch.tensor(list(target), dtype=torch.int64),
+            u.shape[0],
+            len(target),
+            blank=blank,
+            reduction="sum",
+        )
         (grad,) = torch.autograd.grad(loss, u)
     return grad
 
@@ -445,7 +574,11 @@ def _ctc_grad_cases(g):
         case(scores(8, 4), [2, 2, 3], Text("float64, a repeated label", "float64，含重复标签")),
         case(scores(6, 4), [0, 2], Text("float64, blank = 3", "float64，blank = 3"), blank=3),
         case(scores(4, 3), [], Text("float64, the empty target", "float64，空目标")),
-        case(scores(10, 5), [1, 2, 3, 2, 4], Text("float64, 'state' in 10 frames", "float64，10 帧里的 'state'")),
+        case(
+            scores(10, 5),
+            [1, 2, 3, 2, 4],
+            Text("float64, 'state' in 10 frames", "float64，10 帧里的 'state'"),
+        ),
         case(scores(6, 4, f32), [1, 3], Text("float32", "float32")),
         case(_peaky([0, 1, 1, 0, 2, 2], 3), [1, 2], Text("float32, scores of ±1e4", "float32，±1e4 的分数")),
     ]
@@ -456,28 +589,53 @@ ctc_grad = FunctionExercise(
     reference=_ctc_grad_reference,
     cases=_ctc_grad_cases,
     mistakes=[
-        Mistake("log_probs_gradient", _ctc_grad_log_probs, Text(
-            "this is the gradient with respect to log y, −Σ_(s: l'_s = k) γ_t(s). The scores go through "
-            "log_softmax first; its chain rule adds y^t_k (each row of −γ sums to −1).",
-            "这是对 log y 的梯度 −Σ_(s: l'_s = k) γ_t(s)。分数先经过 log_softmax；按链式法则还要加上 y^t_k"
-            "（−γ 每一行的和为 −1）。")),
-        Mistake("sign", _ctc_grad_sign, Text(
-            "check the sign: the gradient of the loss is the current distribution minus the one CTC "
-            "expects, y^t_k − Σ γ_t(s); gradient descent then moves y towards γ.",
-            "检查符号：损失的梯度是当前分布减去 CTC 期望的分布，y^t_k − Σ γ_t(s)；梯度下降才会把 y 推向 γ。")),
-        Mistake("no_division_by_y", _ctc_grad_no_division, Text(
-            "α_t(s) and β_t(s) both include the factor y^t_(l'_s) of frame t: divide it out once, "
-            "γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x)).",
-            "α_t(s) 和 β_t(s) 都包含第 t 帧的因子 y^t_(l'_s)：要除掉一次，γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x))。")),
-        Mistake("not_normalized", _ctc_grad_unnormalized, Text(
-            "divide by p(l|x) = α_T(|l'|−1) + α_T(|l'|−2): γ is a posterior and sums to 1 over s at "
-            "each frame.",
-            "要除以 p(l|x) = α_T(|l'|−1) + α_T(|l'|−2)：γ 是后验概率，每一帧对 s 求和为 1。")),
-        Mistake("overwritten", _ctc_grad_overwrite, Text(
-            "a symbol can sit at several positions of l' (the blank always does): add their γ up with "
-            "index_add_ instead of assigning with g[:, ext] = γ, which keeps only one of them.",
-            "同一个符号可能出现在 l' 的多个位置（空白总是如此）：要用 index_add_ 把它们的 γ 加起来，"
-            "而不是 g[:, ext] = γ 赋值，那样只留下其中一个。")),
+        Mistake(
+            "log_probs_gradient",
+            _ctc_grad_log_probs,
+            Text(
+                "this is the gradient with respect to log y, −Σ_(s: l'_s = k) γ_t(s). The scores go through "
+                "log_softmax first; its chain rule adds y^t_k (each row of −γ sums to −1).",
+                "这是对 log y 的梯度 −Σ_(s: l'_s = k) γ_t(s)。分数先经过 log_softmax；按链式法则还要加上 y^t_k"
+                "（−γ 每一行的和为 −1）。",
+            ),
+        ),
+        Mistake(
+            "sign",
+            _ctc_grad_sign,
+            Text(
+                "check the sign: the gradient of the loss is the current distribution minus the one CTC "
+                "expects, y^t_k − Σ γ_t(s); gradient descent then moves y towards γ.",
+                "检查符号：损失的梯度是当前分布减去 CTC 期望的分布，y^t_k − Σ γ_t(s)；梯度下降才会把 y 推向 γ。",
+            ),
+        ),
+        Mistake(
+            "no_division_by_y",
+            _ctc_grad_no_division,
+            Text(
+                "α_t(s) and β_t(s) both include the factor y^t_(l'_s) of frame t: divide it out once, "
+                "γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x)).",
+                "α_t(s) 和 β_t(s) 都包含第 t 帧的因子 y^t_(l'_s)：要除掉一次，γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x))。",
+            ),
+        ),
+        Mistake(
+            "not_normalized",
+            _ctc_grad_unnormalized,
+            Text(
+                "divide by p(l|x) = α_T(|l'|−1) + α_T(|l'|−2): γ is a posterior and sums to 1 over s at "
+                "each frame.",
+                "要除以 p(l|x) = α_T(|l'|−1) + α_T(|l'|−2)：γ 是后验概率，每一帧对 s 求和为 1。",
+            ),
+        ),
+        Mistake(
+            "overwritten",
+            _ctc_grad_overwrite,
+            Text(
+                "a symbol can sit at several positions of l' (the blank always does): add their γ up with "
+                "index_add_ instead of assigning with g[:, ext] = γ, which keeps only one of them.",
+                "同一个符号可能出现在 l' 的多个位置（空白总是如此）：要用 index_add_ 把它们的 γ 加起来，"
+                "而不是 g[:, ext] = γ 赋值，那样只留下其中一个。",
+            ),
+        ),
     ],
     unstable_hint=Text(
         "stay in log space: compute γ as exp(log α + log β − log y − log p). With probabilities of "
@@ -506,8 +664,10 @@ ctc_grad = FunctionExercise(
         "经自动求导得到的梯度比较。",
     ),
     solution=my_ctc_grad,
-    coverage=Text("float32 and float64, repeated labels, another blank, the empty target, scores of ±1e4",
-                  "float32 与 float64、重复标签、其他 blank、空目标、±1e4 的分数"),
+    coverage=Text(
+        "float32 and float64, repeated labels, another blank, the empty target, scores of ±1e4",
+        "float32 与 float64、重复标签、其他 blank、空目标、±1e4 的分数",
+    ),
 )
 
 
@@ -518,21 +678,33 @@ gradcheck = AnswerExercise(
     answer="lossbook only",
     choices=("both", "lossbook only", "torch only", "neither"),
     mistakes=[
-        ("both", Text(
-            "gradcheck moves one entry of log_probs at a time, so the rows no longer sum to 1 in "
-            "probability. torch's backward returns exp(log_probs) − γ, which is right only after a "
-            "log_softmax: try it.",
-            "gradcheck 每次只改动 log_probs 的一个元素，各行的概率之和就不再是 1。torch 的反向传播返回 "
-            "exp(log_probs) − γ，只有在 log_softmax 之后才对：运行一下看看。")),
-        ("torch only", Text(
-            "lossbook's backward is −Σ γ, the true derivative of −log p with respect to log_probs, "
-            "whatever the input; which of the two folds the softmax's derivative into its gradient?",
-            "lossbook 的反向传播是 −Σ γ，对任何输入都是 −log p 关于 log_probs 的真实导数；两者之中哪一个把 softmax 的导数"
-            "并进了梯度？")),
-        ("neither", Text(
-            "the chapter compares lossbook's gradient with the formula to 1e-15; one of the two is "
-            "the true derivative.",
-            "本章把 lossbook 的梯度与公式比较，误差为 1e-15；两者中有一个是真实导数。")),
+        (
+            "both",
+            Text(
+                "gradcheck moves one entry of log_probs at a time, so the rows no longer sum to 1 in "
+                "probability. torch's backward returns exp(log_probs) − γ, which is right only after a "
+                "log_softmax: try it.",
+                "gradcheck 每次只改动 log_probs 的一个元素，各行的概率之和就不再是 1。torch 的反向传播返回 "
+                "exp(log_probs) − γ，只有在 log_softmax 之后才对：运行一下看看。",
+            ),
+        ),
+        (
+            "torch only",
+            Text(
+                "lossbook's backward is −Σ γ, the true derivative of −log p with respect to log_probs, "
+                "whatever the input; which of the two folds the softmax's derivative into its gradient?",
+                "lossbook 的反向传播是 −Σ γ，对任何输入都是 −log p 关于 log_probs 的真实导数；两者之中哪一个把 softmax 的导数"
+                "并进了梯度？",
+            ),
+        ),
+        (
+            "neither",
+            Text(
+                "the chapter compares lossbook's gradient with the formula to 1e-15; one of the two is "
+                "the true derivative.",
+                "本章把 lossbook 的梯度与公式比较，误差为 1e-15；两者中有一个是真实导数。",
+            ),
+        ),
     ],
     hint=Text(
         "gradcheck compares the backward pass with finite differences of the loss in each entry of "
@@ -561,12 +733,12 @@ gradcheck = AnswerExercise(
         "exp(log_probs)，它假定反向传播的下一步是 log_softmax；对 logits 做检查时，"
         "F.ctc_loss(scores.log_softmax(2), ...) 也能通过。",
     ),
-    solution='''\
+    solution="""\
 scores = torch.randn(6, 2, 4, dtype=torch.float64)
 log_probs = scores.log_softmax(2).requires_grad_()
 targets, il, tl = torch.tensor([[1, 2], [3, 3]]), torch.tensor([6, 6]), torch.tensor([2, 2])
 print(torch.autograd.gradcheck(lambda lp: lossbook.ctc_loss(lp, targets, il, tl), (log_probs,)))
-print(torch.autograd.gradcheck(lambda lp: F.ctc_loss(lp, targets, il, tl), (log_probs,), raise_exception=False))''',
+print(torch.autograd.gradcheck(lambda lp: F.ctc_loss(lp, targets, il, tl), (log_probs,), raise_exception=False))""",
 )
 
 
@@ -577,14 +749,22 @@ all_blank = AnswerExercise(
     answer="empty",
     choices=("empty", "random digits", "one digit per line"),
     mistakes=[
-        ("random digits", Text(
-            "random digits would be right now and then, and surplus ones count as insertions: the CER "
-            "would drift away from 1.000 rather than sit on it.",
-            "随机数字偶尔会猜对，多出来的数字又算作插入：CER 会偏离 1.000，而不会恰好停在 1.000。")),
-        ("one digit per line", Text(
-            "a line holds up to 5 digits, so a single guessed digit is often among them, and each such "
-            "hit makes that line's edit distance smaller than its length: the CER would fall below 1.",
-            "一行最多有 5 个数字，猜一个数字常常能猜中其中之一；每猜中一次，这一行的编辑距离就小于它的长度：CER 会低于 1。")),
+        (
+            "random digits",
+            Text(
+                "random digits would be right now and then, and surplus ones count as insertions: the CER "
+                "would drift away from 1.000 rather than sit on it.",
+                "随机数字偶尔会猜对，多出来的数字又算作插入：CER 会偏离 1.000，而不会恰好停在 1.000。",
+            ),
+        ),
+        (
+            "one digit per line",
+            Text(
+                "a line holds up to 5 digits, so a single guessed digit is often among them, and each such "
+                "hit makes that line's edit distance smaller than its length: the CER would fall below 1.",
+                "一行最多有 5 个数字，猜一个数字常常能猜中其中之一；每猜中一次，这一行的编辑距离就小于它的长度：CER 会低于 1。",
+            ),
+        ),
     ],
     hint=Text(
         "CER = Σ edit distance / Σ reference length. Which prediction has an edit distance equal to "
@@ -612,5 +792,5 @@ all_blank = AnswerExercise(
         "“全空白”阶段是 CTC 训练的典型现象：空白占据每条对齐的大部分帧，处处输出空白是网络最先学会的事；"
         "之后字符才逐渐“亮起来”。",
     ),
-    solution='''print(lossbook.character_error_rate([[] for _ in truth], truth))  # empty predictions: CER exactly 1''',
+    solution="""print(lossbook.character_error_rate([[] for _ in truth], truth))  # empty predictions: CER exactly 1""",
 )

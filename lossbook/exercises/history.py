@@ -16,7 +16,14 @@ import torch.nn.functional as F
 from ..validation import reduce as _reduce
 from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
 
-__all__ = ["busiest_decade", "least_squares_line", "gaussian_nll", "pinball_half", "cem_step", "elite_fraction"]
+__all__ = [
+    "busiest_decade",
+    "least_squares_line",
+    "gaussian_nll",
+    "pinball_half",
+    "cem_step",
+    "elite_fraction",
+]
 
 
 # -- Read the timeline ----------------------------------------------------------------------------
@@ -27,12 +34,20 @@ busiest_decade = AnswerExercise(
     rel_tol=0.0,
     abs_tol=0.1,
     mistakes=[
-        (16, Text(
-            "16 counts 2021 and 2023 as well; the 2010s are the years 2010 to 2019.",
-            "16 把 2021 年和 2023 年也算进去了；2010 年代是 2010 年到 2019 年。")),
-        (3, Text(
-            "3 is the count of the 2000s (2005 and twice 2006); the question asks for the 2010s.",
-            "3 是 2000 年代的条数（2005 年一条、2006 年两条）；题目问的是 2010 年代。")),
+        (
+            16,
+            Text(
+                "16 counts 2021 and 2023 as well; the 2010s are the years 2010 to 2019.",
+                "16 把 2021 年和 2023 年也算进去了；2010 年代是 2010 年到 2019 年。",
+            ),
+        ),
+        (
+            3,
+            Text(
+                "3 is the count of the 2000s (2005 and twice 2006); the question asks for the 2010s.",
+                "3 是 2000 年代的条数（2005 年一条、2006 年两条）；题目问的是 2010 年代。",
+            ),
+        ),
     ],
     hint=Text(
         "each row of EVENTS starts with its year: count the rows with 2010 <= year <= 2019, "
@@ -50,12 +65,12 @@ busiest_decade = AnswerExercise(
         "答案是 14：2014 年两条，2015、2016、2017 年各三条，2018 年两条，2019 年一条。"
         "按年代和类别统计可以看到，这 14 条中有 9 条是度量学习的损失。",
     ),
-    solution='''
+    solution="""
 print(sum(2010 <= year <= 2019 for year, *rest in EVENTS))   # 14
 
 from collections import Counter
 print(sorted(Counter(year // 10 * 10 for year, *rest in EVENTS).items()))   # per decade
-''',
+""",
 )
 
 
@@ -131,13 +146,22 @@ def _least_squares_cases(g):
 
     cases = [
         Case(line(12, 0.0, torch.float64), label=Text("float64", "float64"), grad=(0, 1)),
-        Case(line(50, 0.0, torch.float64, slope=-0.5, intercept=2.0),
-             label=Text("float64, 50 points, negative slope", "float64，50 个点，斜率为负"), grad=(0, 1)),
-        Case(line(20, -5.0, torch.float64, intercept=3.0), label=Text("float64, x in [−5, −2]", "float64，x 在 [−5, −2] 内"), grad=(0, 1)),
+        Case(
+            line(50, 0.0, torch.float64, slope=-0.5, intercept=2.0),
+            label=Text("float64, 50 points, negative slope", "float64，50 个点，斜率为负"),
+            grad=(0, 1),
+        ),
+        Case(
+            line(20, -5.0, torch.float64, intercept=3.0),
+            label=Text("float64, x in [−5, −2]", "float64，x 在 [−5, −2] 内"),
+            grad=(0, 1),
+        ),
         Case(line(20, 0.0, torch.float32), label=Text("float32", "float32")),
-        Case(line(20, 1e4, torch.float32),
-             label=Text("float32, x between 10⁴ and 10⁴ + 3", "float32，x 在 10⁴ 与 10⁴ + 3 之间"),
-             mistake=_CANCELLATION),
+        Case(
+            line(20, 1e4, torch.float32),
+            label=Text("float32, x between 10⁴ and 10⁴ + 3", "float32，x 在 10⁴ 与 10⁴ + 3 之间"),
+            mistake=_CANCELLATION,
+        ),
     ]
     return cases
 
@@ -147,30 +171,60 @@ least_squares_line = FunctionExercise(
     reference=_least_squares_reference,
     cases=_least_squares_cases,
     mistakes=[
-        Mistake("swapped", _ls_swapped, Text(
-            "the two numbers are in the wrong order: return torch.stack([w, b]), slope first.",
-            "两个数的顺序反了：返回 torch.stack([w, b])，斜率在前。")),
-        Mistake("no_intercept", _ls_no_intercept, Text(
-            "w = Σxy / Σx² with b = 0 is the best line through the origin; the line ŷ = wx + b has an "
-            "intercept, so centre x and y first.",
-            "w = Σxy / Σx²、b = 0 是过原点的最优直线；ŷ = wx + b 有截距，要先把 x 和 y 中心化。")),
-        Mistake("intercept_is_mean", _ls_intercept_is_mean, Text(
-            "the slope is right, but b = ȳ − w·x̄, not ȳ: the line passes through the point (x̄, ȳ).",
-            "斜率是对的，但 b = ȳ − w·x̄，不是 ȳ：直线经过点 (x̄, ȳ)。")),
-        Mistake("x_on_y", _ls_x_on_y, Text(
-            "Σ dx·dy / Σ dy² regresses x on y; least squares in y divides by Σ dx² (the residuals are "
-            "vertical distances).",
-            "Σ dx·dy / Σ dy² 是用 y 回归 x；关于 y 的最小二乘要除以 Σ dx²（残差是竖直方向的距离）。")),
-        Mistake("mixed_ddof", _ls_ddof(lambda n: n / (n - 1)), Text(
-            "the covariance and the variance use different denominators (N and N − 1, for example "
-            "x.var() is unbiased by default): use the same for both, or the plain sums.",
-            "协方差和方差用了不同的分母（N 与 N − 1，例如 x.var() 默认是无偏的）：两者要用同一个分母，"
-            "或者直接用求和。")),
-        Mistake("mixed_ddof", _ls_ddof(lambda n: (n - 1) / n), Text(
-            "the covariance and the variance use different denominators (N − 1 and N, for example "
-            "torch.cov is unbiased by default): use the same for both, or the plain sums.",
-            "协方差和方差用了不同的分母（N − 1 与 N，例如 torch.cov 默认是无偏的）：两者要用同一个分母，"
-            "或者直接用求和。")),
+        Mistake(
+            "swapped",
+            _ls_swapped,
+            Text(
+                "the two numbers are in the wrong order: return torch.stack([w, b]), slope first.",
+                "两个数的顺序反了：返回 torch.stack([w, b])，斜率在前。",
+            ),
+        ),
+        Mistake(
+            "no_intercept",
+            _ls_no_intercept,
+            Text(
+                "w = Σxy / Σx² with b = 0 is the best line through the origin; the line ŷ = wx + b has an "
+                "intercept, so centre x and y first.",
+                "w = Σxy / Σx²、b = 0 是过原点的最优直线；ŷ = wx + b 有截距，要先把 x 和 y 中心化。",
+            ),
+        ),
+        Mistake(
+            "intercept_is_mean",
+            _ls_intercept_is_mean,
+            Text(
+                "the slope is right, but b = ȳ − w·x̄, not ȳ: the line passes through the point (x̄, ȳ).",
+                "斜率是对的，但 b = ȳ − w·x̄，不是 ȳ：直线经过点 (x̄, ȳ)。",
+            ),
+        ),
+        Mistake(
+            "x_on_y",
+            _ls_x_on_y,
+            Text(
+                "Σ dx·dy / Σ dy² regresses x on y; least squares in y divides by Σ dx² (the residuals are "
+                "vertical distances).",
+                "Σ dx·dy / Σ dy² 是用 y 回归 x；关于 y 的最小二乘要除以 Σ dx²（残差是竖直方向的距离）。",
+            ),
+        ),
+        Mistake(
+            "mixed_ddof",
+            _ls_ddof(lambda n: n / (n - 1)),
+            Text(
+                "the covariance and the variance use different denominators (N and N − 1, for example "
+                "x.var() is unbiased by default): use the same for both, or the plain sums.",
+                "协方差和方差用了不同的分母（N 与 N − 1，例如 x.var() 默认是无偏的）：两者要用同一个分母，"
+                "或者直接用求和。",
+            ),
+        ),
+        Mistake(
+            "mixed_ddof",
+            _ls_ddof(lambda n: (n - 1) / n),
+            Text(
+                "the covariance and the variance use different denominators (N − 1 and N, for example "
+                "torch.cov is unbiased by default): use the same for both, or the plain sums.",
+                "协方差和方差用了不同的分母（N − 1 与 N，例如 torch.cov 默认是无偏的）：两者要用同一个分母，"
+                "或者直接用求和。",
+            ),
+        ),
     ],
     unstable_hint=_CANCELLATION_HINT,
     hint=Text(
@@ -188,9 +242,11 @@ least_squares_line = FunctionExercise(
         "Σx² − N·x̄² 的相消。",
     ),
     solution=my_least_squares_line,
-    coverage=Text("float32 and float64, positive and negative slopes, x far from 0, the gradient "
-                  "with respect to x and y",
-                  "float32 与 float64、正负斜率、x 远离 0、对 x 和 y 的梯度"),
+    coverage=Text(
+        "float32 and float64, positive and negative slopes, x far from 0, the gradient "
+        "with respect to x and y",
+        "float32 与 float64、正负斜率、x 远离 0、对 x 和 y 的梯度",
+    ),
 )
 
 
@@ -232,15 +288,27 @@ def _gaussian_nll_cases(g):
         cases.append(Case((x, y), {"sigma": sigma, "reduction": reduction}, Text("float64", "float64")))
     x = torch.randn(3, 4, generator=g, dtype=torch.float64)
     y = torch.randn(3, 4, generator=g, dtype=torch.float64)
-    cases.append(Case((x, y), {"sigma": 0.5, "reduction": "mean"}, Text("float64, a 3x4 batch", "float64，3x4 的批量")))
+    cases.append(
+        Case((x, y), {"sigma": 0.5, "reduction": "mean"}, Text("float64, a 3x4 batch", "float64，3x4 的批量"))
+    )
     x = torch.randn(5, generator=g, dtype=torch.float64).float()
     y = torch.randn(5, generator=g, dtype=torch.float64).float()
     cases.append(Case((x, y), {"sigma": 1.5, "reduction": "mean"}, Text("float32", "float32")))
     x = torch.tensor([1e4, -1e4, 0.5, -0.25], dtype=torch.float32)
-    cases.append(Case((x, torch.zeros(4)), {"sigma": 0.3, "reduction": "none"},
-                      Text("float32, errors of ±1e4", "float32，±1e4 的误差")))
-    cases.append(Case((x.double(), torch.zeros(4, dtype=torch.float64)), {"sigma": 1.0, "reduction": "sum"},
-                      Text("float64, σ = 1, errors of ±1e4", "float64，σ = 1，±1e4 的误差")))
+    cases.append(
+        Case(
+            (x, torch.zeros(4)),
+            {"sigma": 0.3, "reduction": "none"},
+            Text("float32, errors of ±1e4", "float32，±1e4 的误差"),
+        )
+    )
+    cases.append(
+        Case(
+            (x.double(), torch.zeros(4, dtype=torch.float64)),
+            {"sigma": 1.0, "reduction": "sum"},
+            Text("float64, σ = 1, errors of ±1e4", "float64，σ = 1，±1e4 的误差"),
+        )
+    )
     return cases
 
 
@@ -250,26 +318,51 @@ gaussian_nll = FunctionExercise(
     cases=_gaussian_nll_cases,
     reductions=True,
     mistakes=[
-        Mistake("missing_constant", _nll(lambda d2, s: d2 / (2 * s**2), lambda s: 0.0), Text(
-            "this is MSE/(2σ²) alone: the negative log-likelihood also has the normalizing term "
-            "½·log(2πσ²), which does not depend on ŷ (so it does not change the minimizer) but is "
-            "part of the value.",
-            "这里只有 MSE/(2σ²)：负对数似然还包含归一化项 ½·log(2πσ²)，它与 ŷ 无关（不改变最小点），"
-            "但属于损失值的一部分。")),
-        Mistake("missing_2pi", _nll(lambda d2, s: d2 / (2 * s**2), lambda s: 0.5 * _log(s**2)), Text(
-            "the normalizing constant of N(ŷ, σ²) is 1/√(2πσ²): its negative log is ½·log(2πσ²), "
-            "with the 2π.",
-            "N(ŷ, σ²) 的归一化常数是 1/√(2πσ²)：取负对数得 ½·log(2πσ²)，其中有 2π。")),
-        Mistake("missing_half_log", _nll(lambda d2, s: d2 / (2 * s**2), lambda s: _LOG_2PI + _log(s**2)), Text(
-            "−log(1/√(2πσ²)) = ½·log(2πσ²): the square root becomes a factor ½.",
-            "−log(1/√(2πσ²)) = ½·log(2πσ²)：平方根变成因子 ½。")),
-        Mistake("missing_half", _nll(lambda d2, s: d2 / s**2, lambda s: 0.5 * (_LOG_2PI + _log(s**2))), Text(
-            "the exponent of the normal density is −(y − ŷ)²/(2σ²): keep the 2 in the denominator.",
-            "正态密度的指数是 −(y − ŷ)²/(2σ²)：分母里的 2 不能丢。")),
-        Mistake("variance_for_sigma", _nll(lambda d2, s: d2 / (2 * s), lambda s: 0.5 * (_LOG_2PI + _log(s))), Text(
-            "sigma is the standard deviation: the variance is sigma², in the quadratic term and in the "
-            "log.",
-            "sigma 是标准差：二次项和对数项里用的方差都是 sigma²。")),
+        Mistake(
+            "missing_constant",
+            _nll(lambda d2, s: d2 / (2 * s**2), lambda s: 0.0),
+            Text(
+                "this is MSE/(2σ²) alone: the negative log-likelihood also has the normalizing term "
+                "½·log(2πσ²), which does not depend on ŷ (so it does not change the minimizer) but is "
+                "part of the value.",
+                "这里只有 MSE/(2σ²)：负对数似然还包含归一化项 ½·log(2πσ²)，它与 ŷ 无关（不改变最小点），"
+                "但属于损失值的一部分。",
+            ),
+        ),
+        Mistake(
+            "missing_2pi",
+            _nll(lambda d2, s: d2 / (2 * s**2), lambda s: 0.5 * _log(s**2)),
+            Text(
+                "the normalizing constant of N(ŷ, σ²) is 1/√(2πσ²): its negative log is ½·log(2πσ²), "
+                "with the 2π.",
+                "N(ŷ, σ²) 的归一化常数是 1/√(2πσ²)：取负对数得 ½·log(2πσ²)，其中有 2π。",
+            ),
+        ),
+        Mistake(
+            "missing_half_log",
+            _nll(lambda d2, s: d2 / (2 * s**2), lambda s: _LOG_2PI + _log(s**2)),
+            Text(
+                "−log(1/√(2πσ²)) = ½·log(2πσ²): the square root becomes a factor ½.",
+                "−log(1/√(2πσ²)) = ½·log(2πσ²)：平方根变成因子 ½。",
+            ),
+        ),
+        Mistake(
+            "missing_half",
+            _nll(lambda d2, s: d2 / s**2, lambda s: 0.5 * (_LOG_2PI + _log(s**2))),
+            Text(
+                "the exponent of the normal density is −(y − ŷ)²/(2σ²): keep the 2 in the denominator.",
+                "正态密度的指数是 −(y − ŷ)²/(2σ²)：分母里的 2 不能丢。",
+            ),
+        ),
+        Mistake(
+            "variance_for_sigma",
+            _nll(lambda d2, s: d2 / (2 * s), lambda s: 0.5 * (_LOG_2PI + _log(s))),
+            Text(
+                "sigma is the standard deviation: the variance is sigma², in the quadratic term and in the "
+                "log.",
+                "sigma 是标准差：二次项和对数项里用的方差都是 sigma²。",
+            ),
+        ),
     ],
     hint=Text(
         "the density of N(ŷ, σ²) at y is exp(−(y − ŷ)²/(2σ²)) / √(2πσ²); take −log of it per "
@@ -284,8 +377,10 @@ gaussian_nll = FunctionExercise(
         "即本章的恒等式：σ 固定时，最小化它就是最小化 MSE，这正是高斯为最小二乘给出的论证。",
     ),
     solution=my_gaussian_nll,
-    coverage=Text("float32 and float64, σ from 0.3 to 2, every reduction, errors of ±1e4, the gradient",
-                  "float32 与 float64、σ 从 0.3 到 2、所有 reduction、±1e4 的误差、梯度"),
+    coverage=Text(
+        "float32 and float64, σ from 0.3 to 2, every reduction, errors of ±1e4, the gradient",
+        "float32 与 float64、σ 从 0.3 到 2、所有 reduction、±1e4 的误差、梯度",
+    ),
 )
 
 
@@ -295,12 +390,20 @@ pinball_half = AnswerExercise(
     "pinball_half",
     answer=0.5,
     mistakes=[
-        (1.0, Text(
-            "at q = 0.5 the pinball loss is max(0.5·r, −0.5·r): both slopes are 0.5, not 1.",
-            "q = 0.5 时 pinball 损失是 max(0.5·r, −0.5·r)：两侧的斜率都是 0.5，不是 1。")),
-        (2.0, Text(
-            "the pinball loss is the smaller of the two: each unit of error costs q = 0.5 on either side.",
-            "pinball 损失是两者中较小的那个：两侧每单位误差都只付 q = 0.5。")),
+        (
+            1.0,
+            Text(
+                "at q = 0.5 the pinball loss is max(0.5·r, −0.5·r): both slopes are 0.5, not 1.",
+                "q = 0.5 时 pinball 损失是 max(0.5·r, −0.5·r)：两侧的斜率都是 0.5，不是 1。",
+            ),
+        ),
+        (
+            2.0,
+            Text(
+                "the pinball loss is the smaller of the two: each unit of error costs q = 0.5 on either side.",
+                "pinball 损失是两者中较小的那个：两侧每单位误差都只付 q = 0.5。",
+            ),
+        ),
     ],
     hint=Text(
         "the pinball loss is ρ_q(r) = max(q·r, (q − 1)·r) with r = y − ŷ; put q = 0.5 and compare "
@@ -321,11 +424,11 @@ pinball_half = AnswerExercise(
         "答案是 0.5。对任意 r 都有 max(0.5·r, −0.5·r) = 0.5·|r|。常数因子不改变最小点，所以 q = 0.5 的"
         "分位数回归就是中位数回归；由本章的恒等式 NLL = MAE/b + log 2b，它也是拉普拉斯噪声下的最大似然。",
     ),
-    solution='''
+    solution="""
 y = torch.randn(100, dtype=torch.float64)
 y_hat = torch.zeros_like(y)
 print(lossbook.quantile_loss(y_hat, y, q=0.5) / lossbook.mae_loss(y_hat, y))   # 0.5
-''',
+""",
 )
 
 
@@ -383,10 +486,31 @@ def _cem_cases(g):
 
     cases = []
     for n, fraction, mean, std, dtype, label in (
-        (200, 0.1, -3.0, 3.0, torch.float64, Text("float64, the chapter's first round", "float64，本章的第一轮")),
+        (
+            200,
+            0.1,
+            -3.0,
+            3.0,
+            torch.float64,
+            Text("float64, the chapter's first round", "float64，本章的第一轮"),
+        ),
         (200, 0.02, 1.6, 0.8, torch.float64, Text("float64, elite fraction 2 %", "float64，精英比例 2 %")),
-        (40, 0.25, 0.0, 2.0, torch.float32, Text("float32, 40 samples, elite fraction 25 %", "float32，40 个样本，精英比例 25 %")),
-        (10, 0.5, 2.0, 0.1, torch.float64, Text("float64, 10 samples, elite fraction 50 %", "float64，10 个样本，精英比例 50 %")),
+        (
+            40,
+            0.25,
+            0.0,
+            2.0,
+            torch.float32,
+            Text("float32, 40 samples, elite fraction 25 %", "float32，40 个样本，精英比例 25 %"),
+        ),
+        (
+            10,
+            0.5,
+            2.0,
+            0.1,
+            torch.float64,
+            Text("float64, 10 samples, elite fraction 50 %", "float64，10 个样本，精英比例 50 %"),
+        ),
     ):
         x = (mean + std * torch.randn(n, generator=g, dtype=torch.float64)).to(dtype)
         cases.append(Case((x, objective(x)), {"elite_fraction": fraction}, label, grad=()))
@@ -398,24 +522,49 @@ cem_step = FunctionExercise(
     reference=_cem_step_reference,
     cases=_cem_cases,
     mistakes=[
-        Mistake("maximized", _cem_maximized, Text(
-            "these are the samples with the largest f; the chapter minimizes f, so the elites are the "
-            "smallest values: fx.argsort() is ascending, keep its first n_elite.",
-            "这些是 f 最大的样本；本章是最小化 f，精英是 f 最小的那些：fx.argsort() 是升序，取前 n_elite 个。")),
-        Mistake("biased_std", _cem_biased_std, Text(
-            "this standard deviation divides by n_elite; the chapter uses elite.std(), which divides "
-            "by n_elite − 1.",
-            "这个标准差除以的是 n_elite；本章用的是 elite.std()，除以 n_elite − 1。")),
-        Mistake("variance", _cem_variance, Text(
-            "the second number should be the standard deviation (elite.std()), not the variance.",
-            "第二个数应当是标准差（elite.std()），不是方差。")),
-        Mistake("f_values", _cem_f_values, Text(
-            "these are the mean and spread of the elites' f values; the new sampling distribution is "
-            "fitted to the elite points x themselves.",
-            "这是精英的 f 值的均值和标准差；新的采样分布要拟合的是精英点 x 本身。")),
-        Mistake("all_samples", _cem_all_samples, Text(
-            "this refits the distribution to all the samples; keep only the best n_elite first.",
-            "这是用全部样本重新拟合分布；应当只保留最好的 n_elite 个。")),
+        Mistake(
+            "maximized",
+            _cem_maximized,
+            Text(
+                "these are the samples with the largest f; the chapter minimizes f, so the elites are the "
+                "smallest values: fx.argsort() is ascending, keep its first n_elite.",
+                "这些是 f 最大的样本；本章是最小化 f，精英是 f 最小的那些：fx.argsort() 是升序，取前 n_elite 个。",
+            ),
+        ),
+        Mistake(
+            "biased_std",
+            _cem_biased_std,
+            Text(
+                "this standard deviation divides by n_elite; the chapter uses elite.std(), which divides "
+                "by n_elite − 1.",
+                "这个标准差除以的是 n_elite；本章用的是 elite.std()，除以 n_elite − 1。",
+            ),
+        ),
+        Mistake(
+            "variance",
+            _cem_variance,
+            Text(
+                "the second number should be the standard deviation (elite.std()), not the variance.",
+                "第二个数应当是标准差（elite.std()），不是方差。",
+            ),
+        ),
+        Mistake(
+            "f_values",
+            _cem_f_values,
+            Text(
+                "these are the mean and spread of the elites' f values; the new sampling distribution is "
+                "fitted to the elite points x themselves.",
+                "这是精英的 f 值的均值和标准差；新的采样分布要拟合的是精英点 x 本身。",
+            ),
+        ),
+        Mistake(
+            "all_samples",
+            _cem_all_samples,
+            Text(
+                "this refits the distribution to all the samples; keep only the best n_elite first.",
+                "这是用全部样本重新拟合分布；应当只保留最好的 n_elite 个。",
+            ),
+        ),
     ],
     hint=Text(
         "n_elite = round(elite_fraction · len(x)); the elites are the n_elite samples with the "
@@ -431,8 +580,10 @@ cem_step = FunctionExercise(
         "即精英的均值和标准差（与本章一样用 elite.std()，除以 n_elite − 1）。",
     ),
     solution=my_cem_step,
-    coverage=Text("float32 and float64, 10 to 200 samples, elite fractions from 2 % to 50 %",
-                  "float32 与 float64、10 到 200 个样本、精英比例从 2 % 到 50 %"),
+    coverage=Text(
+        "float32 and float64, 10 to 200 samples, elite fractions from 2 % to 50 %",
+        "float32 与 float64、10 到 200 个样本、精英比例从 2 % 到 50 %",
+    ),
 )
 
 
@@ -443,15 +594,23 @@ elite_fraction = AnswerExercise(
     answer="more",
     choices=("more", "fewer", "same"),
     mistakes=[
-        ("fewer", Text(
-            "more elites include worse samples, so the refitted σ stays wide: with half the samples "
-            "kept, the spread shrinks slowly. Run the chapter's loop with 100 elites and count.",
-            "精英越多，就包含越差的样本，重新拟合的 σ 也就越宽：保留一半样本时，分布收缩得很慢。"
-            "把本章循环改成保留 100 个精英，数一数。")),
-        ("same", Text(
-            "the elite fraction decides how much of the distribution survives each round, so it sets "
-            "how fast σ shrinks. Measure it.",
-            "精英比例决定每一轮保留分布的多大部分，也就决定了 σ 收缩的速度。动手测一测。")),
+        (
+            "fewer",
+            Text(
+                "more elites include worse samples, so the refitted σ stays wide: with half the samples "
+                "kept, the spread shrinks slowly. Run the chapter's loop with 100 elites and count.",
+                "精英越多，就包含越差的样本，重新拟合的 σ 也就越宽：保留一半样本时，分布收缩得很慢。"
+                "把本章循环改成保留 100 个精英，数一数。",
+            ),
+        ),
+        (
+            "same",
+            Text(
+                "the elite fraction decides how much of the distribution survives each round, so it sets "
+                "how fast σ shrinks. Measure it.",
+                "精英比例决定每一轮保留分布的多大部分，也就决定了 σ 收缩的速度。动手测一测。",
+            ),
+        ),
     ],
     hint=Text(
         "keeping the best 50 % of a normal sample cuts its spread much less than keeping the best "
@@ -474,7 +633,7 @@ elite_fraction = AnswerExercise(
         "50 % 时 11 到 26 轮。找到全局最小值 x = 2.1915 的次数：10 % 为 20/20，2 % 为 19/20，50 % 为 17/20："
         "比例越大越慢，在这里也并不更可靠，因为宽而收缩缓慢的分布仍可能落进相邻的谷。这类结论需要多个种子。",
     ),
-    solution='''
+    solution="""
 def run(fraction, seed, n=200, rounds=30):
     gen = torch.Generator().manual_seed(seed)
     mean, std = torch.tensor(-3.0, dtype=torch.float64), torch.tensor(3.0, dtype=torch.float64)
@@ -492,5 +651,5 @@ for fraction in (0.02, 0.1, 0.5):
     runs = [run(fraction, seed) for seed in range(20)]
     print(f"elite fraction {fraction}: rounds {[r for r, _ in runs]}, "
           f"global minimum found {sum(found for _, found in runs)}/20")
-''',
+""",
 )

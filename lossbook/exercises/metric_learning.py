@@ -96,29 +96,61 @@ def _contrastive_cases(g):
     cases = []
     for reduction in ("none", "mean", "sum"):
         x1, x2 = _embeddings(g, 6, 3, 0.4, torch.float64), _embeddings(g, 6, 3, 0.4, torch.float64)
-        cases.append(Case((x1, x2, y6), {"margin": 1.0, "reduction": reduction},
-                          Text("float64, float targets", "float64，浮点标签"), grad=(0, 1), **_LOOSE))
+        cases.append(
+            Case(
+                (x1, x2, y6),
+                {"margin": 1.0, "reduction": reduction},
+                Text("float64, float targets", "float64，浮点标签"),
+                grad=(0, 1),
+                **_LOOSE,
+            )
+        )
     x1, x2 = _embeddings(g, 8, 4, 0.8, torch.float64), _embeddings(g, 8, 4, 0.8, torch.float64)
     y8 = torch.tensor([0, 1, 0, 0, 1, 0, 1, 0])
-    cases.append(Case((x1, x2, y8), {"margin": 2.0, "reduction": "none"},
-                      Text("float64, integer targets, margin 2", "float64，整数标签，间隔 2"), grad=(0, 1), **_LOOSE))
+    cases.append(
+        Case(
+            (x1, x2, y8),
+            {"margin": 2.0, "reduction": "none"},
+            Text("float64, integer targets, margin 2", "float64，整数标签，间隔 2"),
+            grad=(0, 1),
+            **_LOOSE,
+        )
+    )
     # Similar pairs at distance 0 (duplicates), compared with their gradient: a naive sqrt gives nan.
     x1 = _embeddings(g, 5, 3, 0.6, torch.float64)
     x2 = torch.cat([x1[:2], _embeddings(g, 3, 3, 0.6, torch.float64)])
     y5 = torch.tensor([1.0, 1.0, 0.0, 1.0, 0.0])
-    cases.append(Case((x1, x2, y5), {"margin": 1.0, "reduction": "sum"},
-                      Text("float64, two similar pairs of identical embeddings", "float64，两个嵌入完全相同的相似对"),
-                      grad=(0, 1), **_LOOSE))
+    cases.append(
+        Case(
+            (x1, x2, y5),
+            {"margin": 1.0, "reduction": "sum"},
+            Text("float64, two similar pairs of identical embeddings", "float64，两个嵌入完全相同的相似对"),
+            grad=(0, 1),
+            **_LOOSE,
+        )
+    )
     x1, x2 = _embeddings(g, 6, 3, 0.6, torch.float32), _embeddings(g, 6, 3, 0.6, torch.float32)
     cases.append(Case((x1, x2, y6.float()), {"margin": 1.0, "reduction": "mean"}, Text("float32", "float32")))
     # Dissimilar pairs at distance 0 (a collapsed embedding): values only, the gradient is a subgradient.
     x1 = _embeddings(g, 4, 3, 0.6, torch.float32)
     x2 = torch.cat([x1[:2], _embeddings(g, 2, 3, 0.6, torch.float32)])
-    cases.append(Case((x1, x2, torch.tensor([0, 0, 1, 0])), {"margin": 1.0, "reduction": "none"},
-                      Text("float32, dissimilar pairs of identical embeddings", "float32，嵌入完全相同的不相似对"), grad=()))
+    cases.append(
+        Case(
+            (x1, x2, torch.tensor([0, 0, 1, 0])),
+            {"margin": 1.0, "reduction": "none"},
+            Text("float32, dissimilar pairs of identical embeddings", "float32，嵌入完全相同的不相似对"),
+            grad=(),
+        )
+    )
     x1, x2 = _embeddings(g, 4, 3, 1e3, torch.float32), _embeddings(g, 4, 3, 1e3, torch.float32)
-    cases.append(Case((x1, x2, torch.tensor([1, 0, 1, 0])), {"margin": 1.0, "reduction": "none"},
-                      Text("float32, distances of about 1e3", "float32，距离约为 1e3"), grad=()))
+    cases.append(
+        Case(
+            (x1, x2, torch.tensor([1, 0, 1, 0])),
+            {"margin": 1.0, "reduction": "none"},
+            Text("float32, distances of about 1e3", "float32，距离约为 1e3"),
+            grad=(),
+        )
+    )
     return cases
 
 
@@ -128,25 +160,50 @@ contrastive = FunctionExercise(
     cases=_contrastive_cases,
     reductions=True,
     mistakes=[
-        Mistake("missing_half", _contrastive_without_half, Text(
-            "this is twice the contrastive loss: both terms carry a factor ½, ½·y·d² + ½·(1 − y)·max(0, m − d)².",
-            "这是对比损失的两倍：两项都带因子 ½，即 ½·y·d² + ½·(1 − y)·max(0, m − d)²。")),
-        Mistake("labels_swapped", _contrastive_swapped, Text(
-            "the labels are swapped: here target 1 means a similar pair, pulled together by ½d². "
-            "(The 2006 paper writes Y = 0 for similar pairs; lossbook, like most libraries, uses 1.)",
-            "标签用反了：这里 target 为 1 表示相似对，用 ½d² 拉近。"
-            "（2006 年的论文用 Y = 0 表示相似对；lossbook 与多数库一样用 1。）")),
-        Mistake("hinge_not_squared", _contrastive_hinge_not_squared, Text(
-            "square the hinge: a dissimilar pair costs ½·max(0, m − d)², not ½·max(0, m − d).",
-            "合页项要平方：不相似对的代价是 ½·max(0, m − d)²，而不是 ½·max(0, m − d)。")),
-        Mistake("no_clamp", _contrastive_no_clamp, Text(
-            "a dissimilar pair farther than the margin must cost nothing: take max(0, m − d) before "
-            "squaring; (m − d)² pulls far-apart pairs back to distance m.",
-            "距离超过间隔的不相似对不应有代价：先取 max(0, m − d) 再平方；"
-            "(m − d)² 会把本已分得很开的对拉回到距离 m。")),
-        Mistake("hinge_on_squared_distance", _contrastive_hinge_on_squares, Text(
-            "the hinge compares the distance d with the margin, max(0, m − d), not the squared distance d².",
-            "合页项比较的是距离 d 与间隔 m，即 max(0, m − d)，而不是平方距离 d²。")),
+        Mistake(
+            "missing_half",
+            _contrastive_without_half,
+            Text(
+                "this is twice the contrastive loss: both terms carry a factor ½, ½·y·d² + ½·(1 − y)·max(0, m − d)².",
+                "这是对比损失的两倍：两项都带因子 ½，即 ½·y·d² + ½·(1 − y)·max(0, m − d)²。",
+            ),
+        ),
+        Mistake(
+            "labels_swapped",
+            _contrastive_swapped,
+            Text(
+                "the labels are swapped: here target 1 means a similar pair, pulled together by ½d². "
+                "(The 2006 paper writes Y = 0 for similar pairs; lossbook, like most libraries, uses 1.)",
+                "标签用反了：这里 target 为 1 表示相似对，用 ½d² 拉近。"
+                "（2006 年的论文用 Y = 0 表示相似对；lossbook 与多数库一样用 1。）",
+            ),
+        ),
+        Mistake(
+            "hinge_not_squared",
+            _contrastive_hinge_not_squared,
+            Text(
+                "square the hinge: a dissimilar pair costs ½·max(0, m − d)², not ½·max(0, m − d).",
+                "合页项要平方：不相似对的代价是 ½·max(0, m − d)²，而不是 ½·max(0, m − d)。",
+            ),
+        ),
+        Mistake(
+            "no_clamp",
+            _contrastive_no_clamp,
+            Text(
+                "a dissimilar pair farther than the margin must cost nothing: take max(0, m − d) before "
+                "squaring; (m − d)² pulls far-apart pairs back to distance m.",
+                "距离超过间隔的不相似对不应有代价：先取 max(0, m − d) 再平方；"
+                "(m − d)² 会把本已分得很开的对拉回到距离 m。",
+            ),
+        ),
+        Mistake(
+            "hinge_on_squared_distance",
+            _contrastive_hinge_on_squares,
+            Text(
+                "the hinge compares the distance d with the margin, max(0, m − d), not the squared distance d².",
+                "合页项比较的是距离 d 与间隔 m，即 max(0, m − d)，而不是平方距离 d²。",
+            ),
+        ),
     ],
     unstable_hint=_SQRT_HINT,
     hint=Text(
@@ -189,7 +246,9 @@ def my_triplet(anchor, positive, negative, margin=1.0, reduction="mean"):
 
 
 def _triplet_reference(anchor, positive, negative, margin=1.0, reduction="mean"):
-    return lossbook.triplet_margin_loss(anchor, positive, negative, margin=margin, eps=0.0, reduction=reduction)
+    return lossbook.triplet_margin_loss(
+        anchor, positive, negative, margin=margin, eps=0.0, reduction=reduction
+    )
 
 
 def _triplet_no_hinge(anchor, positive, negative, margin=1.0, reduction="mean"):
@@ -197,11 +256,15 @@ def _triplet_no_hinge(anchor, positive, negative, margin=1.0, reduction="mean"):
 
 
 def _triplet_squared(anchor, positive, negative, margin=1.0, reduction="mean"):
-    return lossbook.triplet_margin_loss(anchor, positive, negative, margin=margin, squared=True, reduction=reduction)
+    return lossbook.triplet_margin_loss(
+        anchor, positive, negative, margin=margin, squared=True, reduction=reduction
+    )
 
 
 def _triplet_swapped(anchor, positive, negative, margin=1.0, reduction="mean"):
-    return _reduce((_distance(anchor, negative) - _distance(anchor, positive) + margin).clamp_min(0), reduction)
+    return _reduce(
+        (_distance(anchor, negative) - _distance(anchor, positive) + margin).clamp_min(0), reduction
+    )
 
 
 def _triplet_broadcast(anchor, positive, negative, margin=1.0, reduction="mean"):
@@ -214,26 +277,52 @@ def _triplet_cases(g):
     cases = []
     for reduction in ("none", "mean", "sum"):
         a, p, n = (_embeddings(g, 6, 3, 0.6, torch.float64) for _ in range(3))
-        cases.append(Case((a, p, n), {"margin": 0.5, "reduction": reduction},
-                          Text("float64, margin 0.5", "float64，间隔 0.5"), grad=(0, 1, 2), **_LOOSE))
+        cases.append(
+            Case(
+                (a, p, n),
+                {"margin": 0.5, "reduction": reduction},
+                Text("float64, margin 0.5", "float64，间隔 0.5"),
+                grad=(0, 1, 2),
+                **_LOOSE,
+            )
+        )
     a, p, n = (_embeddings(g, 8, 4, 0.8, torch.float64) for _ in range(3))
-    cases.append(Case((a, p, n), {"margin": 1.0, "reduction": "none"},
-                      Text("float64, 8 triplets", "float64，8 个三元组"), grad=(0, 1, 2), **_LOOSE))
+    cases.append(
+        Case(
+            (a, p, n),
+            {"margin": 1.0, "reduction": "none"},
+            Text("float64, 8 triplets", "float64，8 个三元组"),
+            grad=(0, 1, 2),
+            **_LOOSE,
+        )
+    )
     # Positives identical to their anchor, negatives far away: zero loss, and a zero gradient
     # (a naive sqrt gives nan: the clamp's zero gradient times sqrt's infinite one).
     a = _embeddings(g, 4, 3, 0.6, torch.float64)
     p = torch.cat([a[:2], _embeddings(g, 2, 3, 0.6, torch.float64)])
     n = a + torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64)
-    cases.append(Case((a, p, n), {"margin": 1.0, "reduction": "sum"},
-                      Text("float64, positives identical to their anchor", "float64，正样本与锚点完全相同"),
-                      grad=(0, 1, 2), **_LOOSE))
+    cases.append(
+        Case(
+            (a, p, n),
+            {"margin": 1.0, "reduction": "sum"},
+            Text("float64, positives identical to their anchor", "float64，正样本与锚点完全相同"),
+            grad=(0, 1, 2),
+            **_LOOSE,
+        )
+    )
     a, p, n = (_embeddings(g, 6, 3, 0.6, torch.float32) for _ in range(3))
     cases.append(Case((a, p, n), {"margin": 1.0, "reduction": "mean"}, Text("float32", "float32")))
     # A negative on top of its anchor (a collapsed embedding): the most violated triplet.
     a, p = _embeddings(g, 4, 3, 0.6, torch.float32), _embeddings(g, 4, 3, 0.6, torch.float32)
     n = torch.cat([a[:2], _embeddings(g, 2, 3, 0.6, torch.float32)])
-    cases.append(Case((a, p, n), {"margin": 0.2, "reduction": "none"},
-                      Text("float32, negatives identical to their anchor", "float32，负样本与锚点完全相同"), grad=()))
+    cases.append(
+        Case(
+            (a, p, n),
+            {"margin": 0.2, "reduction": "none"},
+            Text("float32, negatives identical to their anchor", "float32，负样本与锚点完全相同"),
+            grad=(),
+        )
+    )
     return cases
 
 
@@ -243,24 +332,44 @@ triplet = FunctionExercise(
     cases=_triplet_cases,
     reductions=True,
     mistakes=[
-        Mistake("no_hinge", _triplet_no_hinge, Text(
-            "the loss is max(0, d(a, p) − d(a, n) + m): without the max, a well-separated triplet "
-            "gets a negative loss and keeps being pushed.",
-            "损失是 max(0, d(a, p) − d(a, n) + m)：少了 max，分得很开的三元组会得到负的损失，并且一直被推动。")),
-        Mistake("squared_distances", _triplet_squared, Text(
-            "these are squared distances ‖a − p‖², the form of source 000's module and of FaceNet; "
-            "the exercise (and torch's TripletMarginLoss) uses the distances themselves, ‖a − p‖.",
-            "这里用的是平方距离 ‖a − p‖²，即来源 000 的模块和 FaceNet 的形式；"
-            "本练习（以及 torch 的 TripletMarginLoss）用的是距离本身 ‖a − p‖。")),
-        Mistake("swapped", _triplet_swapped, Text(
-            "the two distances are swapped: the loss is positive while the negative is not farther "
-            "than the positive by m, so it is d(a, p) − d(a, n) + m.",
-            "两个距离写反了：当负样本没有比正样本远出 m 时损失为正，所以是 d(a, p) − d(a, n) + m。")),
-        Mistake("broadcast", _triplet_broadcast, Text(
-            "one distance has shape (N, 1) and the other (N,), so their difference is an (N, N) "
-            "matrix: drop keepdim=True (or the unsqueeze) so that both are (N,).",
-            "一个距离的形状是 (N, 1)，另一个是 (N,)，两者相减得到 (N, N) 矩阵："
-            "去掉 keepdim=True（或 unsqueeze），让两者都是 (N,)。")),
+        Mistake(
+            "no_hinge",
+            _triplet_no_hinge,
+            Text(
+                "the loss is max(0, d(a, p) − d(a, n) + m): without the max, a well-separated triplet "
+                "gets a negative loss and keeps being pushed.",
+                "损失是 max(0, d(a, p) − d(a, n) + m)：少了 max，分得很开的三元组会得到负的损失，并且一直被推动。",
+            ),
+        ),
+        Mistake(
+            "squared_distances",
+            _triplet_squared,
+            Text(
+                "these are squared distances ‖a − p‖², the form of source 000's module and of FaceNet; "
+                "the exercise (and torch's TripletMarginLoss) uses the distances themselves, ‖a − p‖.",
+                "这里用的是平方距离 ‖a − p‖²，即来源 000 的模块和 FaceNet 的形式；"
+                "本练习（以及 torch 的 TripletMarginLoss）用的是距离本身 ‖a − p‖。",
+            ),
+        ),
+        Mistake(
+            "swapped",
+            _triplet_swapped,
+            Text(
+                "the two distances are swapped: the loss is positive while the negative is not farther "
+                "than the positive by m, so it is d(a, p) − d(a, n) + m.",
+                "两个距离写反了：当负样本没有比正样本远出 m 时损失为正，所以是 d(a, p) − d(a, n) + m。",
+            ),
+        ),
+        Mistake(
+            "broadcast",
+            _triplet_broadcast,
+            Text(
+                "one distance has shape (N, 1) and the other (N,), so their difference is an (N, N) "
+                "matrix: drop keepdim=True (or the unsqueeze) so that both are (N,).",
+                "一个距离的形状是 (N, 1)，另一个是 (N,)，两者相减得到 (N, N) 矩阵："
+                "去掉 keepdim=True（或 unsqueeze），让两者都是 (N,)。",
+            ),
+        ),
     ],
     unstable_hint=_SQRT_HINT,
     hint=Text(
@@ -301,7 +410,9 @@ def my_triplet_grad(anchor, positive, negative, margin=1.0):
 def _triplet_grad_reference(anchor, positive, negative, margin=1.0):
     negative = negative.detach().requires_grad_(True)
     with torch.enable_grad():
-        loss = lossbook.triplet_margin_loss(anchor, positive, negative, margin=margin, eps=0.0, reduction="sum")
+        loss = lossbook.triplet_margin_loss(
+            anchor, positive, negative, margin=margin, eps=0.0, reduction="sum"
+        )
         (grad,) = torch.autograd.grad(loss, negative)
     return grad
 
@@ -328,7 +439,9 @@ def _triplet_grad_unnormalized(anchor, positive, negative, margin=1.0):
 def _triplet_grad_squared(anchor, positive, negative, margin=1.0):
     negative = negative.detach().requires_grad_(True)
     with torch.enable_grad():
-        loss = lossbook.triplet_margin_loss(anchor, positive, negative, margin=margin, squared=True, reduction="sum")
+        loss = lossbook.triplet_margin_loss(
+            anchor, positive, negative, margin=margin, squared=True, reduction="sum"
+        )
         (grad,) = torch.autograd.grad(loss, negative)
     return grad
 
@@ -339,12 +452,23 @@ def _triplet_grad_mean(anchor, positive, negative, margin=1.0):
 
 def _triplet_grad_cases(g):
     cases = []
-    for n_rows, dim, margin, dtype in ((6, 3, 0.5, torch.float64), (8, 5, 1.0, torch.float64), (6, 3, 0.5, torch.float32)):
+    for n_rows, dim, margin, dtype in (
+        (6, 3, 0.5, torch.float64),
+        (8, 5, 1.0, torch.float64),
+        (6, 3, 0.5, torch.float32),
+    ):
         a, p, n = (_embeddings(g, n_rows, dim, 0.6, dtype) for _ in range(3))
         label = Text(f"{str(dtype)[6:]}, margin {margin}", f"{str(dtype)[6:]}，间隔 {margin}")
         cases.append(Case((a, p, n), {"margin": margin}, label, grad=()))
     a, p, n = (_embeddings(g, 4, 2, 1e3, torch.float32) for _ in range(3))
-    cases.append(Case((a, p, n), {"margin": 1.0}, Text("float32, distances of about 1e3", "float32，距离约为 1e3"), grad=()))
+    cases.append(
+        Case(
+            (a, p, n),
+            {"margin": 1.0},
+            Text("float32, distances of about 1e3", "float32，距离约为 1e3"),
+            grad=(),
+        )
+    )
     return cases
 
 
@@ -353,27 +477,52 @@ triplet_grad = FunctionExercise(
     reference=_triplet_grad_reference,
     cases=_triplet_grad_cases,
     mistakes=[
-        Mistake("sign", _triplet_grad_sign, Text(
-            "check the sign: the loss contains −d(a, n), so its gradient is −(n − a)/‖n − a‖ = "
-            "(a − n)/‖a − n‖. Gradient descent moves n along −∂ℓ/∂n, away from the anchor.",
-            "检查符号：损失里是 −d(a, n)，所以梯度为 −(n − a)/‖n − a‖ = (a − n)/‖a − n‖。"
-            "梯度下降让 n 沿 −∂ℓ/∂n 移动，即远离锚点。")),
-        Mistake("no_indicator", _triplet_grad_everywhere, Text(
-            "where d(a, p) − d(a, n) + m ≤ 0 the hinge is flat and the gradient is 0: multiply by "
-            "the indicator of an active triplet.",
-            "当 d(a, p) − d(a, n) + m ≤ 0 时合页是平的，梯度为 0：要乘以“三元组仍然有效”的指示函数。")),
-        Mistake("not_normalized", _triplet_grad_unnormalized, Text(
-            "∂‖v‖/∂v = v/‖v‖, a unit vector: divide a − n by the distance ‖a − n‖ (unsquared "
-            "distances push every active negative with a force of size 1).",
-            "∂‖v‖/∂v = v/‖v‖ 是单位向量：要把 a − n 除以距离 ‖a − n‖（未平方的距离对每个有效的负样本施加大小为 1 的推力）。")),
-        Mistake("squared", _triplet_grad_squared, Text(
-            "this is the gradient of the loss on squared distances, 2(a − n); with the distances "
-            "themselves it is (a − n)/‖a − n‖, and the hinge is tested on d, not d².",
-            "这是平方距离形式的梯度 2(a − n)；用距离本身时梯度是 (a − n)/‖a − n‖，合页的判断也用 d 而不是 d²。")),
-        Mistake("mean", _triplet_grad_mean, Text(
-            "this is the gradient of the mean over the N triplets; the exercise asks for the sum "
-            "(each row is the gradient of its own triplet's loss).",
-            "这是对 N 个三元组取平均后的梯度；本题要的是求和（每一行是它自己那个三元组损失的梯度）。")),
+        Mistake(
+            "sign",
+            _triplet_grad_sign,
+            Text(
+                "check the sign: the loss contains −d(a, n), so its gradient is −(n − a)/‖n − a‖ = "
+                "(a − n)/‖a − n‖. Gradient descent moves n along −∂ℓ/∂n, away from the anchor.",
+                "检查符号：损失里是 −d(a, n)，所以梯度为 −(n − a)/‖n − a‖ = (a − n)/‖a − n‖。"
+                "梯度下降让 n 沿 −∂ℓ/∂n 移动，即远离锚点。",
+            ),
+        ),
+        Mistake(
+            "no_indicator",
+            _triplet_grad_everywhere,
+            Text(
+                "where d(a, p) − d(a, n) + m ≤ 0 the hinge is flat and the gradient is 0: multiply by "
+                "the indicator of an active triplet.",
+                "当 d(a, p) − d(a, n) + m ≤ 0 时合页是平的，梯度为 0：要乘以“三元组仍然有效”的指示函数。",
+            ),
+        ),
+        Mistake(
+            "not_normalized",
+            _triplet_grad_unnormalized,
+            Text(
+                "∂‖v‖/∂v = v/‖v‖, a unit vector: divide a − n by the distance ‖a − n‖ (unsquared "
+                "distances push every active negative with a force of size 1).",
+                "∂‖v‖/∂v = v/‖v‖ 是单位向量：要把 a − n 除以距离 ‖a − n‖（未平方的距离对每个有效的负样本施加大小为 1 的推力）。",
+            ),
+        ),
+        Mistake(
+            "squared",
+            _triplet_grad_squared,
+            Text(
+                "this is the gradient of the loss on squared distances, 2(a − n); with the distances "
+                "themselves it is (a − n)/‖a − n‖, and the hinge is tested on d, not d².",
+                "这是平方距离形式的梯度 2(a − n)；用距离本身时梯度是 (a − n)/‖a − n‖，合页的判断也用 d 而不是 d²。",
+            ),
+        ),
+        Mistake(
+            "mean",
+            _triplet_grad_mean,
+            Text(
+                "this is the gradient of the mean over the N triplets; the exercise asks for the sum "
+                "(each row is the gradient of its own triplet's loss).",
+                "这是对 N 个三元组取平均后的梯度；本题要的是求和（每一行是它自己那个三元组损失的梯度）。",
+            ),
+        ),
     ],
     hint=Text(
         "only the term −d(a, n) depends on n, and ∂‖n − a‖/∂n = (n − a)/‖n − a‖; the hinge passes "
@@ -434,24 +583,48 @@ count_triplets = FunctionExercise(
     whole_numbers=True,
     reference=_count_triplets_reference,
     cases=lambda g: [
-        Case((P, K), label=Text(f"P = {P} classes, K = {K} per class", f"P = {P} 个类，每类 K = {K} 个"), grad=())
+        Case(
+            (P, K),
+            label=Text(f"P = {P} classes, K = {K} per class", f"P = {P} 个类，每类 K = {K} 个"),
+            grad=(),
+        )
         for P, K in ((4, 3), (2, 2), (8, 4), (3, 5), (1, 5), (5, 1), (18, 4))
     ],
     mistakes=[
-        Mistake("self_as_positive", _count_with_self, Text(
-            "a positive must be another sample of the anchor's class (p ≠ a): each anchor has K − 1 "
-            "positives, not K.",
-            "正样本必须是锚点同类中的另一个样本（p ≠ a）：每个锚点有 K − 1 个正样本，而不是 K 个。")),
-        Mistake("unordered_pairs", _count_unordered, Text(
-            "(a, p) and (p, a) are two different triplets (the anchor plays a different role), so do "
-            "not divide the positive pairs by 2.",
-            "(a, p) 和 (p, a) 是两个不同的三元组（锚点的角色不同），所以正样本对不要除以 2。")),
-        Mistake("negative_classes", _count_negative_classes, Text(
-            "a negative is a sample, not a class: there are (P − 1)·K negatives for each anchor.",
-            "负样本是一个样本而不是一个类：每个锚点有 (P − 1)·K 个负样本。")),
-        Mistake("every_other_sample", _count_every_other_sample, Text(
-            "a negative must have another label than the anchor: (P − 1)·K samples, not all PK − 1 others.",
-            "负样本的标签必须与锚点不同：共 (P − 1)·K 个样本，而不是其余全部 PK − 1 个。")),
+        Mistake(
+            "self_as_positive",
+            _count_with_self,
+            Text(
+                "a positive must be another sample of the anchor's class (p ≠ a): each anchor has K − 1 "
+                "positives, not K.",
+                "正样本必须是锚点同类中的另一个样本（p ≠ a）：每个锚点有 K − 1 个正样本，而不是 K 个。",
+            ),
+        ),
+        Mistake(
+            "unordered_pairs",
+            _count_unordered,
+            Text(
+                "(a, p) and (p, a) are two different triplets (the anchor plays a different role), so do "
+                "not divide the positive pairs by 2.",
+                "(a, p) 和 (p, a) 是两个不同的三元组（锚点的角色不同），所以正样本对不要除以 2。",
+            ),
+        ),
+        Mistake(
+            "negative_classes",
+            _count_negative_classes,
+            Text(
+                "a negative is a sample, not a class: there are (P − 1)·K negatives for each anchor.",
+                "负样本是一个样本而不是一个类：每个锚点有 (P − 1)·K 个负样本。",
+            ),
+        ),
+        Mistake(
+            "every_other_sample",
+            _count_every_other_sample,
+            Text(
+                "a negative must have another label than the anchor: (P − 1)·K samples, not all PK − 1 others.",
+                "负样本的标签必须与锚点不同：共 (P − 1)·K 个样本，而不是其余全部 PK − 1 个。",
+            ),
+        ),
     ],
     hint=Text(
         "choose the anchor (PK ways), then a positive of its class other than itself, then a "
@@ -482,15 +655,23 @@ center_alone = AnswerExercise(
     answer="collapse",
     choices=("compact", "unchanged", "collapse"),
     mistakes=[
-        ("compact", Text(
-            "compact classes far apart need a force that keeps the classes apart, and the center loss "
-            "has none: it only pulls. What is the cheapest way to make every ‖x_i − c_{y_i}‖ small?",
-            "让各类紧凑且彼此远离，需要一种把类分开的力，而中心损失没有：它只会拉近。"
-            "让所有 ‖x_i − c_{y_i}‖ 都变小，最省事的办法是什么？")),
-        ("unchanged", Text(
-            "without cross-entropy nothing asks the features to classify anything; the center loss "
-            "alone has a trivial minimum. Which one?",
-            "没有交叉熵，就没有任何东西要求特征去做分类；单独的中心损失有一个平凡的最小值。是哪个？")),
+        (
+            "compact",
+            Text(
+                "compact classes far apart need a force that keeps the classes apart, and the center loss "
+                "has none: it only pulls. What is the cheapest way to make every ‖x_i − c_{y_i}‖ small?",
+                "让各类紧凑且彼此远离，需要一种把类分开的力，而中心损失没有：它只会拉近。"
+                "让所有 ‖x_i − c_{y_i}‖ 都变小，最省事的办法是什么？",
+            ),
+        ),
+        (
+            "unchanged",
+            Text(
+                "without cross-entropy nothing asks the features to classify anything; the center loss "
+                "alone has a trivial minimum. Which one?",
+                "没有交叉熵，就没有任何东西要求特征去做分类；单独的中心损失有一个平凡的最小值。是哪个？",
+            ),
+        ),
     ],
     hint=Text(
         "look for the cheapest minimum of ½Σ‖x_i − c_{y_i}‖²: what if the network mapped every image, "
@@ -524,22 +705,42 @@ arcface_jump = AnswerExercise(
     answer=180.0 - math.degrees(0.5),
     rel_tol=1e-2,
     mistakes=[
-        (math.pi - 0.5, Text(
-            "that is π − m in radians; the answer is asked in degrees.",
-            "这是以弧度表示的 π − m；题目要的是角度（度）。")),
-        (math.degrees(0.5), Text(
-            "28.6° is the margin itself in degrees; the switch happens where θ + m reaches 180°.",
-            "28.6° 是间隔 m 本身换算成的角度；切换发生在 θ + m 到达 180° 的地方。")),
-        (90.0, Text(
-            "cos θ = 0, at 90°, is where easy_margin=True would switch; the default easy_margin=False "
-            "switches where θ + m reaches π.",
-            "cos θ = 0（90°）是 easy_margin=True 时的切换点；默认的 easy_margin=False 在 θ + m 到达 π 时切换。")),
-        (180.0, Text(
-            "cos(θ + m) stops decreasing when θ + m, not θ, reaches 180°.",
-            "当 θ + m（而不是 θ）到达 180° 时，cos(θ + m) 就不再递减。")),
-        (180.0 + math.degrees(0.5), Text(
-            "θ lies in [0°, 180°]; the switch is at θ + m = 180°, so θ = 180° − m.",
-            "θ 在 [0°, 180°] 内；切换点是 θ + m = 180°，即 θ = 180° − m。")),
+        (
+            math.pi - 0.5,
+            Text(
+                "that is π − m in radians; the answer is asked in degrees.",
+                "这是以弧度表示的 π − m；题目要的是角度（度）。",
+            ),
+        ),
+        (
+            math.degrees(0.5),
+            Text(
+                "28.6° is the margin itself in degrees; the switch happens where θ + m reaches 180°.",
+                "28.6° 是间隔 m 本身换算成的角度；切换发生在 θ + m 到达 180° 的地方。",
+            ),
+        ),
+        (
+            90.0,
+            Text(
+                "cos θ = 0, at 90°, is where easy_margin=True would switch; the default easy_margin=False "
+                "switches where θ + m reaches π.",
+                "cos θ = 0（90°）是 easy_margin=True 时的切换点；默认的 easy_margin=False 在 θ + m 到达 π 时切换。",
+            ),
+        ),
+        (
+            180.0,
+            Text(
+                "cos(θ + m) stops decreasing when θ + m, not θ, reaches 180°.",
+                "当 θ + m（而不是 θ）到达 180° 时，cos(θ + m) 就不再递减。",
+            ),
+        ),
+        (
+            180.0 + math.degrees(0.5),
+            Text(
+                "θ lies in [0°, 180°]; the switch is at θ + m = 180°, so θ = 180° − m.",
+                "θ 在 [0°, 180°] 内；切换点是 θ + m = 180°，即 θ = 180° − m。",
+            ),
+        ),
     ],
     hint=Text(
         "cos(θ + m) decreases only while θ + m ≤ π; beyond, lossbook (like ArcFace's code) switches to "
@@ -562,8 +763,8 @@ arcface_jump = AnswerExercise(
         "（角度越过了 π），等于奖励更差的角度；ArcFace 在那里改用 cos θ − m·sin m，它是单调的，"
         "但与 cos(θ + m) 只是近似衔接：在 θ = π − m 处它等于 −cos m − m·sin m ≈ −1.117，而不是 −1。",
     ),
-    solution='''theta = torch.linspace(0, math.pi, 100001, dtype=torch.float64)
+    solution="""theta = torch.linspace(0, math.pi, 100001, dtype=torch.float64)
 f = lossbook.arcface_logits(theta.cos().unsqueeze(1), torch.zeros(len(theta), dtype=torch.long), scale=1.0, margin=0.5)[:, 0]
 jump = f.diff().abs().argmax()
-print(torch.rad2deg(theta[jump + 1]).item(), f[jump].item(), f[jump + 1].item())''',
+print(torch.rad2deg(theta[jump + 1]).item(), f[jump].item(), f[jump + 1].item())""",
 )

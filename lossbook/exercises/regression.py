@@ -33,13 +33,23 @@ def _loss_cases(g: torch.Generator, keyword: dict, extreme: float) -> list[Case]
         x, y = pair((6,), 2.0, torch.float64)
         cases.append(Case((x, y), {**keyword, "reduction": reduction}, Text("float64", "float64")))
     x, y = pair((3, 4), 1.5, torch.float64)
-    cases.append(Case((x, y), {**keyword, "reduction": "mean"}, Text("float64, a 3x4 batch", "float64，3x4 的批量")))
+    cases.append(
+        Case((x, y), {**keyword, "reduction": "mean"}, Text("float64, a 3x4 batch", "float64，3x4 的批量"))
+    )
     x, y = pair((5,), 2.0, torch.float32)
     cases.append(Case((x, y), {**keyword, "reduction": "mean"}, Text("float32", "float32")))
     x = torch.tensor([extreme, -extreme, 0.5, -0.25], dtype=torch.float32)
     y = torch.zeros(4, dtype=torch.float32)
-    cases.append(Case((x, y), {**keyword, "reduction": "none"}, Text("float32, extreme errors", "float32，极端误差")))
-    cases.append(Case((x.double(), y.double()), {**keyword, "reduction": "sum"}, Text("float64, extreme errors", "float64，极端误差")))
+    cases.append(
+        Case((x, y), {**keyword, "reduction": "none"}, Text("float32, extreme errors", "float32，极端误差"))
+    )
+    cases.append(
+        Case(
+            (x.double(), y.double()),
+            {**keyword, "reduction": "sum"},
+            Text("float64, extreme errors", "float64，极端误差"),
+        )
+    )
     return cases
 
 
@@ -62,8 +72,16 @@ def _huber_cases(g):
     cases = _loss_cases(g, {"delta": 1.0}, extreme=1e4)
     for delta in (0.5, 2.0):
         d = torch.tensor([-3.0, -delta, -0.3, 0.0, 0.2, delta, 2.5], dtype=torch.float64)
-        cases.append(Case((d, torch.zeros_like(d)), {"delta": delta, "reduction": "none"},
-                          Text(f"float64, delta={delta}, errors around ±delta", f"float64，delta={delta}，误差在 ±delta 附近")))
+        cases.append(
+            Case(
+                (d, torch.zeros_like(d)),
+                {"delta": delta, "reduction": "none"},
+                Text(
+                    f"float64, delta={delta}, errors around ±delta",
+                    f"float64，delta={delta}，误差在 ±delta 附近",
+                ),
+            )
+        )
     return cases
 
 
@@ -97,21 +115,46 @@ huber = FunctionExercise(
     cases=_huber_cases,
     reductions=True,
     mistakes=[
-        Mistake("missing_half", _huber_without_half, Text(
-            "this is twice the Huber loss: the quadratic part is ½d², and the linear part δ(|d| − ½δ).",
-            "这是 Huber 损失的两倍：二次部分是 ½d²，线性部分是 δ(|d| − ½δ)。")),
-        Mistake("linear_shift", _huber_quadratic_half_only, Text(
-            "the linear part should be δ(|d| − ½δ); with δ(|d| − δ) the two pieces do not meet at |d| = δ.",
-            "线性部分应为 δ(|d| − ½δ)；写成 δ(|d| − δ) 时两段在 |d| = δ 处接不上。")),
-        Mistake("linear_unshifted", _huber_linear_unshifted, Text(
-            "the linear part is δ|d| − ½δ², not δ|d|: subtract ½δ² so that the two pieces meet at |d| = δ.",
-            "线性部分是 δ|d| − ½δ²，不是 δ|d|：减去 ½δ²，两段才能在 |d| = δ 处相接。")),
-        Mistake("no_linear_part", _huber_squares_everywhere, Text(
-            "this is ½d² everywhere: beyond |d| = δ the Huber loss grows linearly.",
-            "这里处处都是 ½d²：在 |d| = δ 之外，Huber 损失应线性增长。")),
-        Mistake("missing_abs", _huber_no_abs, Text(
-            "compare |d| with δ, not d: a large negative error belongs to the linear part too.",
-            "要用 |d| 和 δ 比较，而不是 d：很大的负误差同样属于线性部分。")),
+        Mistake(
+            "missing_half",
+            _huber_without_half,
+            Text(
+                "this is twice the Huber loss: the quadratic part is ½d², and the linear part δ(|d| − ½δ).",
+                "这是 Huber 损失的两倍：二次部分是 ½d²，线性部分是 δ(|d| − ½δ)。",
+            ),
+        ),
+        Mistake(
+            "linear_shift",
+            _huber_quadratic_half_only,
+            Text(
+                "the linear part should be δ(|d| − ½δ); with δ(|d| − δ) the two pieces do not meet at |d| = δ.",
+                "线性部分应为 δ(|d| − ½δ)；写成 δ(|d| − δ) 时两段在 |d| = δ 处接不上。",
+            ),
+        ),
+        Mistake(
+            "linear_unshifted",
+            _huber_linear_unshifted,
+            Text(
+                "the linear part is δ|d| − ½δ², not δ|d|: subtract ½δ² so that the two pieces meet at |d| = δ.",
+                "线性部分是 δ|d| − ½δ²，不是 δ|d|：减去 ½δ²，两段才能在 |d| = δ 处相接。",
+            ),
+        ),
+        Mistake(
+            "no_linear_part",
+            _huber_squares_everywhere,
+            Text(
+                "this is ½d² everywhere: beyond |d| = δ the Huber loss grows linearly.",
+                "这里处处都是 ½d²：在 |d| = δ 之外，Huber 损失应线性增长。",
+            ),
+        ),
+        Mistake(
+            "missing_abs",
+            _huber_no_abs,
+            Text(
+                "compare |d| with δ, not d: a large negative error belongs to the linear part too.",
+                "要用 |d| 和 δ 比较，而不是 d：很大的负误差同样属于线性部分。",
+            ),
+        ),
     ],
     hint=Text(
         "with d = input − target, the loss is ½d² where |d| < δ and δ(|d| − ½δ) elsewhere; "
@@ -126,8 +169,10 @@ huber = FunctionExercise(
         "因此损失和导数在那里都连续。",
     ),
     solution=my_huber,
-    coverage=Text("float32 and float64, every reduction, errors of ±1e4, the gradient",
-                  "float32 与 float64、所有 reduction、±1e4 的误差、梯度"),
+    coverage=Text(
+        "float32 and float64, every reduction, errors of ±1e4, the gradient",
+        "float32 与 float64、所有 reduction、±1e4 的误差、梯度",
+    ),
 )
 
 
@@ -148,10 +193,15 @@ def _log_cosh_grad_reference(d):
 
 def _log_cosh_grad_cases(g):
     cases = [
-        Case((torch.randn(7, generator=g, dtype=torch.float64) * 2,), label=Text("float64", "float64"), grad=()),
+        Case(
+            (torch.randn(7, generator=g, dtype=torch.float64) * 2,), label=Text("float64", "float64"), grad=()
+        ),
         Case((torch.linspace(-3, 3, 7, dtype=torch.float32),), label=Text("float32", "float32"), grad=()),
-        Case((torch.tensor([-1e4, -100.0, 100.0, 1e4], dtype=torch.float32),),
-             label=Text("float32, large |d|", "float32，|d| 很大"), grad=()),
+        Case(
+            (torch.tensor([-1e4, -100.0, 100.0, 1e4], dtype=torch.float32),),
+            label=Text("float32, large |d|", "float32，|d| 很大"),
+            grad=(),
+        ),
     ]
     return cases
 
@@ -165,15 +215,30 @@ log_cosh_grad = FunctionExercise(
     reference=_log_cosh_grad_reference,
     cases=_log_cosh_grad_cases,
     mistakes=[
-        Mistake("sinh", lambda d: torch.sinh(d), Text(
-            "sinh d is the derivative of cosh d; the chain rule divides it by cosh d.",
-            "sinh d 是 cosh d 的导数；按链式法则还要除以 cosh d。")),
-        Mistake("sign", lambda d: -torch.tanh(d), Text(
-            "check the sign: log cosh grows with |d|, so the derivative is positive for d > 0.",
-            "检查符号：log cosh 随 |d| 增大而增大，d > 0 时导数为正。")),
-        Mistake("reciprocal", lambda d: 1 / torch.cosh(d), Text(
-            "d/dd log u = u'/u with u = cosh d and u' = sinh d.",
-            "d/dd log u = u'/u，其中 u = cosh d，u' = sinh d。")),
+        Mistake(
+            "sinh",
+            lambda d: torch.sinh(d),
+            Text(
+                "sinh d is the derivative of cosh d; the chain rule divides it by cosh d.",
+                "sinh d 是 cosh d 的导数；按链式法则还要除以 cosh d。",
+            ),
+        ),
+        Mistake(
+            "sign",
+            lambda d: -torch.tanh(d),
+            Text(
+                "check the sign: log cosh grows with |d|, so the derivative is positive for d > 0.",
+                "检查符号：log cosh 随 |d| 增大而增大，d > 0 时导数为正。",
+            ),
+        ),
+        Mistake(
+            "reciprocal",
+            lambda d: 1 / torch.cosh(d),
+            Text(
+                "d/dd log u = u'/u with u = cosh d and u' = sinh d.",
+                "d/dd log u = u'/u，其中 u = cosh d，u' = sinh d。",
+            ),
+        ),
     ],
     unstable_hint=Text(
         "e^d overflows for large |d| (inf/inf is nan); torch.tanh computes sinh d / cosh d without overflow.",
@@ -229,15 +294,30 @@ log_cosh = FunctionExercise(
     cases=lambda g: _loss_cases(g, {}, extreme=1e4),
     reductions=True,
     mistakes=[
-        Mistake("missing_log2", _log_cosh_without_log2, Text(
-            "cosh d = (e^d + e^-d) / 2: the 1/2 becomes − log 2 (without it, log cosh 0 is log 2, not 0).",
-            "cosh d = (e^d + e^-d) / 2：其中的 1/2 变成 − log 2（少了它，log cosh 0 等于 log 2 而不是 0）。")),
-        Mistake("plus_log2", _log_cosh_plus_log2, Text(
-            "log(x / 2) = log x − log 2: subtract log 2, do not add it.",
-            "log(x / 2) = log x − log 2：应当减去 log 2，而不是加上。")),
-        Mistake("missing_abs", _log_cosh_signed, Text(
-            "the identity log cosh d = |d| + log(1 + e^(−2|d|)) − log 2 needs |d|: for d < 0 use −d.",
-            "恒等式 log cosh d = |d| + log(1 + e^(−2|d|)) − log 2 里是 |d|：d < 0 时要用 −d。")),
+        Mistake(
+            "missing_log2",
+            _log_cosh_without_log2,
+            Text(
+                "cosh d = (e^d + e^-d) / 2: the 1/2 becomes − log 2 (without it, log cosh 0 is log 2, not 0).",
+                "cosh d = (e^d + e^-d) / 2：其中的 1/2 变成 − log 2（少了它，log cosh 0 等于 log 2 而不是 0）。",
+            ),
+        ),
+        Mistake(
+            "plus_log2",
+            _log_cosh_plus_log2,
+            Text(
+                "log(x / 2) = log x − log 2: subtract log 2, do not add it.",
+                "log(x / 2) = log x − log 2：应当减去 log 2，而不是加上。",
+            ),
+        ),
+        Mistake(
+            "missing_abs",
+            _log_cosh_signed,
+            Text(
+                "the identity log cosh d = |d| + log(1 + e^(−2|d|)) − log 2 needs |d|: for d < 0 use −d.",
+                "恒等式 log cosh d = |d| + log(1 + e^(−2|d|)) − log 2 里是 |d|：d < 0 时要用 −d。",
+            ),
+        ),
     ],
     unstable_hint=Text(
         "cosh d overflows for |d| > 89 in float32 (and > 710 in float64). Factor e^|d| out: "
@@ -258,8 +338,10 @@ log_cosh = FunctionExercise(
         "e^(−2|d|) 在 (0, 1] 内，不会溢出；log1p 让很小的值保持精确。",
     ),
     solution=my_log_cosh,
-    coverage=Text("float32 and float64, every reduction, errors of ±1e4, the gradient",
-                  "float32 与 float64、所有 reduction、±1e4 的误差、梯度"),
+    coverage=Text(
+        "float32 and float64, every reduction, errors of ±1e4, the gradient",
+        "float32 与 float64、所有 reduction、±1e4 的误差、梯度",
+    ),
 )
 
 
@@ -289,8 +371,13 @@ def _quantile_cases(g):
     cases = _loss_cases(g, {"q": 0.9}, extreme=1e4)
     d = torch.tensor([-2.0, -0.5, 0.1, 0.5, 2.0], dtype=torch.float64)
     for q in (0.1, 0.5):
-        cases.append(Case((d, torch.zeros_like(d)), {"q": q, "reduction": "none"},
-                          Text(f"float64, q={q}", f"float64，q={q}")))
+        cases.append(
+            Case(
+                (d, torch.zeros_like(d)),
+                {"q": q, "reduction": "none"},
+                Text(f"float64, q={q}", f"float64，q={q}"),
+            )
+        )
     return cases
 
 
@@ -300,14 +387,24 @@ quantile = FunctionExercise(
     cases=_quantile_cases,
     reductions=True,
     mistakes=[
-        Mistake("swapped", _quantile_swapped, Text(
-            "the weights are swapped: under-prediction (target > input) costs q per unit and "
-            "over-prediction costs 1 − q. Use r = target − input.",
-            "权重反了：低估（target > input）每单位代价为 q，高估为 1 − q。请用 r = target − input。")),
-        Mistake("no_max", _quantile_no_max, Text(
-            "q·(target − input) is negative when the model over-predicts; take the larger of "
-            "q·r and (q − 1)·r, which is never negative.",
-            "模型高估时 q·(target − input) 是负数；应取 q·r 与 (q − 1)·r 中较大的一个，它永远不为负。")),
+        Mistake(
+            "swapped",
+            _quantile_swapped,
+            Text(
+                "the weights are swapped: under-prediction (target > input) costs q per unit and "
+                "over-prediction costs 1 − q. Use r = target − input.",
+                "权重反了：低估（target > input）每单位代价为 q，高估为 1 − q。请用 r = target − input。",
+            ),
+        ),
+        Mistake(
+            "no_max",
+            _quantile_no_max,
+            Text(
+                "q·(target − input) is negative when the model over-predicts; take the larger of "
+                "q·r and (q − 1)·r, which is never negative.",
+                "模型高估时 q·(target − input) 是负数；应取 q·r 与 (q − 1)·r 中较大的一个，它永远不为负。",
+            ),
+        ),
     ],
     hint=Text(
         "with r = target − input, the loss is q·r when r ≥ 0 and (q − 1)·r when r < 0; "
@@ -322,8 +419,10 @@ quantile = FunctionExercise(
         "q = 0.9 时，低估的代价是高估的九倍。",
     ),
     solution=my_quantile,
-    coverage=Text("float32 and float64, q = 0.1, 0.5, 0.9, every reduction, the gradient",
-                  "float32 与 float64、q = 0.1、0.5、0.9、所有 reduction、梯度"),
+    coverage=Text(
+        "float32 and float64, q = 0.1, 0.5, 0.9, every reduction, the gradient",
+        "float32 与 float64、q = 0.1、0.5、0.9、所有 reduction、梯度",
+    ),
 )
 
 
@@ -334,13 +433,21 @@ quantile_shift = AnswerExercise(
     answer="lower",
     choices=("higher", "lower", "unchanged"),
     mistakes=[
-        ("higher", Text(
-            "with q = 0.1 an under-prediction costs 0.1 per unit and an over-prediction 0.9: "
-            "which way does that push the best constant?",
-            "q = 0.1 时低估每单位代价 0.1，高估代价 0.9：最优常数会被推向哪边？")),
-        ("unchanged", Text(
-            "the best constant of the pinball loss is the q-quantile of the sample, and q changed.",
-            "pinball 损失的最优常数是样本的 q 分位数，而 q 变了。")),
+        (
+            "higher",
+            Text(
+                "with q = 0.1 an under-prediction costs 0.1 per unit and an over-prediction 0.9: "
+                "which way does that push the best constant?",
+                "q = 0.1 时低估每单位代价 0.1，高估代价 0.9：最优常数会被推向哪边？",
+            ),
+        ),
+        (
+            "unchanged",
+            Text(
+                "the best constant of the pinball loss is the q-quantile of the sample, and q changed.",
+                "pinball 损失的最优常数是样本的 q 分位数，而 q 变了。",
+            ),
+        ),
     ],
     hint=Text(
         "the best constant c makes the two costs balance: q × (share of samples above c) = "
@@ -359,7 +466,7 @@ quantile_shift = AnswerExercise(
         "答案是 'lower'。最优常数 c 满足 q·P(y > c) = (1 − q)·P(y < c)，即 P(y < c) = q：它就是 "
         "q 分位数。在本章中，q = 0.1 时 best_constant 落在 np.quantile(sample, 0.1) 旁边。",
     ),
-    solution='''print(best_constant(lambda p, t: lossbook.quantile_loss(p, t, q=0.1)), np.quantile(sample.numpy(), 0.1))''',
+    solution="""print(best_constant(lambda p, t: lossbook.quantile_loss(p, t, q=0.1)), np.quantile(sample.numpy(), 0.1))""",
 )
 
 
@@ -369,12 +476,28 @@ outliers = AnswerExercise(
     rel_tol=0.0,
     abs_tol=0.008,
     mistakes=[
-        (1.964, Text(
-            "1.964 is MAE's slope with 10 % outliers: change n // 10 to 2 * n // 5 in the data cell "
-            "and run the fitting cell again.",
-            "1.964 是 10 % 离群点时 MAE 的斜率：把数据单元格里的 n // 10 改成 2 * n // 5，再重新运行拟合单元格。")),
-        (1.063, Text("1.063 is MSE's slope; the question asks for MAE's.", "1.063 是 MSE 的斜率；题目问的是 MAE 的。")),
-        (1.807, Text("1.807 is Huber's slope; the question asks for MAE's.", "1.807 是 Huber 的斜率；题目问的是 MAE 的。")),
+        (
+            1.964,
+            Text(
+                "1.964 is MAE's slope with 10 % outliers: change n // 10 to 2 * n // 5 in the data cell "
+                "and run the fitting cell again.",
+                "1.964 是 10 % 离群点时 MAE 的斜率：把数据单元格里的 n // 10 改成 2 * n // 5，再重新运行拟合单元格。",
+            ),
+        ),
+        (
+            1.063,
+            Text(
+                "1.063 is MSE's slope; the question asks for MAE's.",
+                "1.063 是 MSE 的斜率；题目问的是 MAE 的。",
+            ),
+        ),
+        (
+            1.807,
+            Text(
+                "1.807 is Huber's slope; the question asks for MAE's.",
+                "1.807 是 Huber 的斜率；题目问的是 MAE 的。",
+            ),
+        ),
     ],
     hint=Text(
         "in the cell that makes the data, [: n // 10] picks the outliers; make it [: 2 * n // 5], "
@@ -394,6 +517,6 @@ outliers = AnswerExercise(
         "MAE 估计条件中位数；只有当离群点是少数、不足以移动中位数时，它才不受影响。这里的离群点全在直线下方，"
         "每多一个就把残差的中位数往下推一点；到 40 % 时拟合斜率是 1.825，而不是 2。",
     ),
-    solution='''outlier[torch.randperm(n, generator=generator)[: 2 * n // 5]] = True  # in the data cell, then re-run the fit
-print(fits["mae"][0])  # 1.825''',
+    solution="""outlier[torch.randperm(n, generator=generator)[: 2 * n // 5]] = True  # in the data cell, then re-run the fit
+print(fits["mae"][0])  # 1.825""",
 )

@@ -11,9 +11,17 @@ import yaml
 
 import lossbook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
-CHAPTERS = ["concepts", "history", "regression", "classification", "metric-learning", "ctc", "appendix-benchmarks"]  # every chapter, in the order of the table of contents
+CHAPTERS = [
+    "concepts",
+    "history",
+    "regression",
+    "classification",
+    "metric-learning",
+    "ctc",
+    "appendix-benchmarks",
+]  # every chapter, in the order of the table of contents
 NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 BAD_OUTPUT = re.compile(
     r"Glyph \d+ .*missing from|Traceback \(most recent call last\)|Warning:|<Figure size \d+x\d+"
@@ -44,7 +52,9 @@ def test_every_chapter_exists_in_both_editions_and_in_the_toc():
 def test_chapter_is_stored_executed_top_to_bottom_with_clean_outputs(path):
     nb = load(path)
     counts = [c["execution_count"] for c in code_cells(nb) if "".join(c["source"]).strip()]
-    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: execution counts {counts}; re-run top to bottom"
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: execution counts {counts}; re-run top to bottom"
+    )
     for cell in code_cells(nb):
         for out in cell["outputs"]:
             assert out["output_type"] != "error", f"{path.name}: a cell stored an error"

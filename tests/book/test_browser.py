@@ -25,7 +25,7 @@ from urllib.parse import quote, urlparse
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 SCREENSHOTS = ROOT / "_build" / "browser-screenshots"
@@ -66,7 +66,8 @@ def figures_stored(page: str) -> int:
     nb = json.loads((ROOT / f"{page}.ipynb").read_text(encoding="utf-8"))
     return sum(
         "image/png" in out.get("data", {})
-        for cell in nb["cells"] if cell["cell_type"] == "code"
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
         for out in cell.get("outputs", [])
     )
 
@@ -88,9 +89,21 @@ def site(tmp_path_factory) -> Path:
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--config", str(config_path), "--path-output", str(out),
-         "-n", "-W", "--keep-going"],
-        capture_output=True, text=True, timeout=900,
+        [
+            str(jupyter_book),
+            "build",
+            str(ROOT),
+            "--config",
+            str(config_path),
+            "--path-output",
+            str(out),
+            "-n",
+            "-W",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return out / "_build" / "html"
@@ -118,9 +131,16 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--window-size=1280,1000",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -168,7 +188,9 @@ def test_landing_and_every_chapter_load_cleanly(browser, base_url):
             figures = browser.execute_script(
                 "return document.querySelectorAll('.cell_output img, .output img').length"
             )
-            assert figures >= figures_stored(page), f"{page}: {figures} figures shown, {figures_stored(page)} stored"
+            assert figures >= figures_stored(page), (
+                f"{page}: {figures} figures shown, {figures_stored(page)} stored"
+            )
 
 
 @pytest.mark.parametrize("query, expected", SEARCHES, ids=[q for q, _ in SEARCHES])
@@ -198,7 +220,8 @@ def test_language_link_goes_to_the_twin_and_colab_link_to_the_notebook(browser, 
         twin = f"book/{'en' if lang == 'zh' else 'zh'}/{name}"
         open_page(browser, f"{base_url}/{page}.html")
         colab = [
-            a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a")
+            a.get_attribute("href")
+            for a in browser.find_elements(By.CSS_SELECTOR, "a")
             if "colab.research.google.com" in (a.get_attribute("href") or "")
         ]
         expected_colab = f"https://colab.research.google.com/github/{urlparse(repository).path.strip('/')}/blob/main/{page}.ipynb"
@@ -232,14 +255,25 @@ def test_exercises_are_numbered_per_page_in_the_page_language_with_solutions_fol
         open_page(browser, f"{base_url}/{page}.html")
         titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".exercise .caption-number")]
         word = "练习" if page.startswith("book/zh/") else "Exercise"
-        assert titles == [f"{word} {i}" for i in range(1, len(titles) + 1)] and len(titles) >= 4, f"{page}: {titles}"
+        assert titles == [f"{word} {i}" for i in range(1, len(titles) + 1)] and len(titles) >= 4, (
+            f"{page}: {titles}"
+        )
         solutions = browser.find_elements(By.CSS_SELECTOR, ".solution")
-        assert len(solutions) == len(titles), f"{page}: {len(solutions)} solutions for {len(titles)} exercises"
-        hints = {b.get_attribute("data-toggle-hint") for b in browser.find_elements(By.CSS_SELECTOR, ".solution button.toggle-button")}
-        assert hints == {"点击显示" if page.startswith("book/zh/") else "Click to show"}, f"{page}: toggle hints {hints}"
+        assert len(solutions) == len(titles), (
+            f"{page}: {len(solutions)} solutions for {len(titles)} exercises"
+        )
+        hints = {
+            b.get_attribute("data-toggle-hint")
+            for b in browser.find_elements(By.CSS_SELECTOR, ".solution button.toggle-button")
+        }
+        assert hints == {"点击显示" if page.startswith("book/zh/") else "Click to show"}, (
+            f"{page}: toggle hints {hints}"
+        )
         for solution in solutions:
             body = solution.find_elements(By.CSS_SELECTOR, "section")
             assert body and not body[0].is_displayed(), f"{page}: a solution is open before it is asked for"
         solutions[0].find_element(By.CSS_SELECTOR, ".admonition-title").click()
         time.sleep(0.3)
-        assert solutions[0].find_elements(By.CSS_SELECTOR, "section")[0].is_displayed(), f"{page}: a solution does not open"
+        assert solutions[0].find_elements(By.CSS_SELECTOR, "section")[0].is_displayed(), (
+            f"{page}: a solution does not open"
+        )

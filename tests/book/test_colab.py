@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 
 import lossbook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = ROOT / "book" / "en" / "regression.ipynb"
 COLAB_HAS = ["torch==2.13.0", "numpy", "matplotlib", "ipykernel"]
 
@@ -60,7 +60,9 @@ def test_fresh_colab_like_environment_runs_a_chapter(tmp_path):
     local_spec = spec.split(" @ ")[0] + f" @ {wheel.as_uri()}"
     output = run(python, "-m", "pip", *[local_spec if a == spec else a for a in args], timeout=900)
 
-    after = {p["name"].lower(): p["version"] for p in json.loads(run(python, "-m", "pip", "list", "--format=json"))}
+    after = {
+        p["name"].lower(): p["version"] for p in json.loads(run(python, "-m", "pip", "list", "--format=json"))
+    }
     for package in before:
         name = package["name"].lower()
         if name in ("torch", "numpy", "matplotlib"):
@@ -74,7 +76,10 @@ def test_fresh_colab_like_environment_runs_a_chapter(tmp_path):
     os.environ["JUPYTER_PATH"] = str(venv / "share" / "jupyter")
     try:
         client = NotebookClient(
-            notebook, kernel_name="lossbook-colab-sim", timeout=600, allow_errors=False,
+            notebook,
+            kernel_name="lossbook-colab-sim",
+            timeout=600,
+            allow_errors=False,
             resources={"metadata": {"path": str(tmp_path)}},
         )
         client.execute()
@@ -86,7 +91,9 @@ def test_fresh_colab_like_environment_runs_a_chapter(tmp_path):
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert all(c.execution_count for c in code if c.source.strip())
     where = next(
-        "".join(o.get("text", "")) for c in code for o in c.outputs
+        "".join(o.get("text", ""))
+        for c in code
+        for o in c.outputs
         if "MSE Loss (lossbook)" in "".join(o.get("text", ""))
     )
     assert "0.375" in where

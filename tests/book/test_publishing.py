@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def readme_command(kind: str) -> str:
@@ -21,7 +21,10 @@ def test_workflow_builds_with_the_readme_command_and_deploys_on_push_to_main():
     steps = workflow["jobs"]["build"]["steps"]
     assert any(step.get("run") == readme_command("jupyter-book build") for step in steps)
     assert "-n -W" in readme_command("jupyter-book build")
-    assert any("upload-pages-artifact" in step.get("uses", "") and step["with"]["path"] == "_build/html" for step in steps)
+    assert any(
+        "upload-pages-artifact" in step.get("uses", "") and step["with"]["path"] == "_build/html"
+        for step in steps
+    )
     assert any("deploy-pages" in step.get("uses", "") for step in workflow["jobs"]["deploy"]["steps"])
 
 

@@ -25,7 +25,9 @@ def hints_for(exercise, reason, unstable_reasons=("not_finite", "wrong_gradient"
     return hints
 
 
-def assert_fails_with_its_hint(exercise, answer, reason, language, unstable_reasons=("not_finite", "wrong_gradient")):
+def assert_fails_with_its_hint(
+    exercise, answer, reason, language, unstable_reasons=("not_finite", "wrong_gradient")
+):
     """The checker refuses ``answer`` for ``reason`` with one of that reason's hints, in ``language``."""
     feedback = exercise.evaluate(answer)
     assert not feedback.passed
@@ -52,4 +54,3 @@ def check_answer_exercise(exercise, right, wrong, junk, language):
     feedback = exercise.evaluate(junk)
     assert feedback.reason == ("not_a_choice" if isinstance(right, str) else "not_a_number")
     assert exercise.evaluate(None).reason == "not_yet"
-

@@ -16,7 +16,7 @@ import torch
 from lossbook import exercises
 from lossbook.exercises import AnswerExercise, Exercise, FunctionExercise
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_OF = {"metric_learning": "metric-learning"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -45,7 +45,9 @@ def test_every_chapter_has_four_to_six_exercises_of_which_at_least_two_are_codin
     assert 4 <= len(names) <= 6, f"{chapter}: {len(names)} exercises"
     kinds = [type(getattr(module(chapter), n)) for n in names]
     assert all(issubclass(k, Exercise) for k in kinds)
-    assert sum(issubclass(k, FunctionExercise) for k in kinds) >= 2, f"{chapter}: fewer than two coding exercises"
+    assert sum(issubclass(k, FunctionExercise) for k in kinds) >= 2, (
+        f"{chapter}: fewer than two coding exercises"
+    )
 
 
 @pytest.mark.parametrize("pair", FUNCTION_EXERCISES, ids=ids)
@@ -68,8 +70,7 @@ def test_the_worked_solution_is_written_from_the_formula_not_by_calling_lossbook
 def test_a_blank_template_gets_not_yet_in_the_chosen_language(pair, language):
     exercise = get(pair)
 
-    def my_answer(*args, **kwargs):
-        ...  # the template as the chapter stores it
+    def my_answer(*args, **kwargs): ...  # the template as the chapter stores it
 
     for blank in (None, my_answer):
         feedback = exercise.evaluate(blank)
@@ -175,7 +176,10 @@ def test_the_chapter_ends_with_its_exercises_each_checked_with_a_hidden_solution
         assert re.search(r":::\{solution\} " + re.escape(label) + r"\n:class: dropdown\n", markdown), label
     not_yet = exercises.Text("✗ Not yet", "✗ 还没有完成").format(lang)
     for name in module(chapter).__all__:
-        cell = next((c for c in cells if c["cell_type"] == "code" and f"ex.{name}.check(" in "".join(c["source"])), None)
+        cell = next(
+            (c for c in cells if c["cell_type"] == "code" and f"ex.{name}.check(" in "".join(c["source"])),
+            None,
+        )
         assert cell is not None, f"{lang}/{chapter}: ex.{name} is never checked"
         printed = "".join("".join(o.get("text", "")) for o in cell["outputs"])
         assert printed.startswith(not_yet), f"{lang}/{chapter}: ex.{name} stored {printed[:80]!r}"

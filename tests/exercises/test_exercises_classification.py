@@ -1,14 +1,12 @@
 """The classification chapter's checkers recognise typical wrong answers, written here as a learner would."""
 
+import pytest
 import torch
 import torch.nn.functional as F
-
-import pytest
+from exercise_checks import assert_fails
 
 from lossbook.exercises import classification as ex
 from lossbook.validation import reduce
-
-from exercise_checks import assert_fails
 
 
 def pick(language, hint):
@@ -83,7 +81,9 @@ def test_bce_with_logits_names_the_mistake(answer, reason, hint, language):
 
 def test_bce_with_logits_accepts_the_max_abs_form_and_logsigmoid():
     def max_abs(input, target, reduction="mean"):
-        return reduce(torch.clamp(input, min=0) - input * target + torch.log1p(torch.exp(-input.abs())), reduction)
+        return reduce(
+            torch.clamp(input, min=0) - input * target + torch.log1p(torch.exp(-input.abs())), reduction
+        )
 
     def with_logsigmoid(input, target, reduction="mean"):
         return reduce(-(target * F.logsigmoid(input) + (1 - target) * F.logsigmoid(-input)), reduction)
@@ -175,7 +175,11 @@ def ce_keepdim_gather(input, target, reduction="mean"):
 @pytest.mark.parametrize(
     "answer, reason, hint",
     [
-        (ce_log_of_softmax, "not_finite", ("torch.logsumexp(x, dim=1, keepdim=True)", "torch.logsumexp(x, dim=1, keepdim=True)")),
+        (
+            ce_log_of_softmax,
+            "not_finite",
+            ("torch.logsumexp(x, dim=1, keepdim=True)", "torch.logsumexp(x, dim=1, keepdim=True)"),
+        ),
         (ce_exp_by_hand, "not_finite", ("exp(x) overflows", "exp(x) 溢出")),
         (ce_softmax_plus_epsilon, "clamped", ("caps it at −log ε", "封顶在 −log ε")),
         (ce_clamped_softmax, "clamped", ("Stay in log space", "请在对数空间中计算")),
@@ -185,7 +189,11 @@ def ce_keepdim_gather(input, target, reduction="mean"):
         (ce_all_columns, "wrong_index", ("N × N matrix", "N × N 矩阵")),
         (ce_softmax_over_batch, "softmax_dim", ("dim=0", "dim=0")),
         (ce_on_raw_logits, "no_log_softmax", ("raw logit", "原始 logit")),
-        (ce_swapped_reductions, "reduction_sum_for_mean", ("divide by the number of elements", "要除以元素个数")),
+        (
+            ce_swapped_reductions,
+            "reduction_sum_for_mean",
+            ("divide by the number of elements", "要除以元素个数"),
+        ),
     ],
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
@@ -386,7 +394,9 @@ def test_sigmoid_focal_accepts_torchvisions_formula():
 def test_weight_scale_answers(language):
     assert ex.weight_scale.evaluate(" Unchanged ").passed
     assert_fails(ex.weight_scale, "larger", "mistake:larger", pick(language, ("Σ_i w_{y_i}", "Σ_i w_{y_i}")))
-    assert_fails(ex.weight_scale, "smaller", "mistake:smaller", pick(language, ("both change", "分子和分母都变了")))
+    assert_fails(
+        ex.weight_scale, "smaller", "mistake:smaller", pick(language, ("both change", "分子和分母都变了"))
+    )
     assert_fails(ex.weight_scale, "10 times", "not_a_choice", "'larger', 'smaller', 'unchanged'")
     assert_fails(ex.weight_scale, 10, "not_a_choice")
 

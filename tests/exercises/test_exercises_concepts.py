@@ -4,11 +4,10 @@ import math
 
 import pytest
 import torch
-
-from lossbook.validation import reduce as _reduce
-from lossbook.exercises import concepts as ex
-
 from exercise_checks import assert_fails_with_its_hint, check_answer_exercise
+
+from lossbook.exercises import concepts as ex
+from lossbook.validation import reduce as _reduce
 
 
 @pytest.mark.parametrize("name", ["mse", "mse_grad", "smooth_asymmetric"])
@@ -18,7 +17,14 @@ def test_reference_solution_passes(name):
 
 
 def test_every_exercise_is_listed_in_chapter_order():
-    assert ex.__all__ == ["mse", "mse_grad", "centred_condition", "sum_learning_rate", "pos_weight", "smooth_asymmetric"]
+    assert ex.__all__ == [
+        "mse",
+        "mse_grad",
+        "centred_condition",
+        "sum_learning_rate",
+        "pos_weight",
+        "smooth_asymmetric",
+    ]
 
 
 # -- mse: wrong answers as a learner writes them ----------------------------------------------------
@@ -65,16 +71,19 @@ def mse_in_place(input, target, reduction="mean"):
     return _reduce(input**2, reduction)
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (mse_abs, "absolute_error"),
-    (mse_half, "extra_half"),
-    (mse_rmse, "root"),
-    (mse_always_sum, "reduction_sum_for_mean"),
-    (mse_always_mean, "reduction_mean_for_sum"),
-    (mse_ignores_reduction, "reduction_ignored"),
-    (mse_detached, "no_gradient"),
-    (mse_in_place, "raised"),  # autograd refuses the in-place change of a leaf that requires grad
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (mse_abs, "absolute_error"),
+        (mse_half, "extra_half"),
+        (mse_rmse, "root"),
+        (mse_always_sum, "reduction_sum_for_mean"),
+        (mse_always_mean, "reduction_mean_for_sum"),
+        (mse_ignores_reduction, "reduction_ignored"),
+        (mse_detached, "no_gradient"),
+        (mse_in_place, "raised"),  # autograd refuses the in-place change of a leaf that requires grad
+    ],
+)
 def test_mse_wrong_answers(answer, reason, language):
     assert_fails_with_its_hint(ex.mse, answer, reason, language)
 
@@ -82,13 +91,16 @@ def test_mse_wrong_answers(answer, reason, language):
 # -- mse_grad ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (lambda input, target: 2 * (input - target), "missing_n"),
-    (lambda input, target: (input - target) / input.numel(), "missing_two"),
-    (lambda input, target: -2 * (input - target) / input.numel(), "sign"),
-    (lambda input, target: 2 * (input - target) / len(input), "rows_not_elements"),
-    (lambda input, target: torch.sign(input - target) / input.numel(), "wrong_value"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (lambda input, target: 2 * (input - target), "missing_n"),
+        (lambda input, target: (input - target) / input.numel(), "missing_two"),
+        (lambda input, target: -2 * (input - target) / input.numel(), "sign"),
+        (lambda input, target: 2 * (input - target) / len(input), "rows_not_elements"),
+        (lambda input, target: torch.sign(input - target) / input.numel(), "wrong_value"),
+    ],
+)
 def test_mse_grad_wrong_answers(answer, reason, language):
     assert_fails_with_its_hint(ex.mse_grad, answer, reason, language)
 
@@ -149,16 +161,19 @@ def smooth_sum_for_mean(input, target, under=2.0, k=10.0, reduction="mean"):
     return loss if reduction == "none" else loss.sum()
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (smooth_naive_sigmoid, "wrong_gradient"),
-    (smooth_naive_sigmoid_ratio, "not_finite"),
-    (smooth_wrong_side, "wrong_side"),
-    (smooth_residual_other_way, "wrong_side"),
-    (smooth_no_base, "no_base_weight"),
-    (smooth_under_not_minus_one, "under_not_minus_one"),
-    (smooth_piecewise, "piecewise"),
-    (smooth_sum_for_mean, "reduction_sum_for_mean"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (smooth_naive_sigmoid, "wrong_gradient"),
+        (smooth_naive_sigmoid_ratio, "not_finite"),
+        (smooth_wrong_side, "wrong_side"),
+        (smooth_residual_other_way, "wrong_side"),
+        (smooth_no_base, "no_base_weight"),
+        (smooth_under_not_minus_one, "under_not_minus_one"),
+        (smooth_piecewise, "piecewise"),
+        (smooth_sum_for_mean, "reduction_sum_for_mean"),
+    ],
+)
 def test_smooth_asymmetric_wrong_answers(answer, reason, language):
     assert_fails_with_its_hint(ex.smooth_asymmetric, answer, reason, language)
 
@@ -166,7 +181,9 @@ def test_smooth_asymmetric_wrong_answers(answer, reason, language):
 def test_smooth_asymmetric_with_logsigmoid_passes():
     def via_softplus(input, target, under=2.0, k=10.0, reduction="mean"):
         d = input - target
-        return _reduce(d**2 + (under - 1) * torch.exp(torch.nn.functional.logsigmoid(-k * d)) * d**2, reduction)
+        return _reduce(
+            d**2 + (under - 1) * torch.exp(torch.nn.functional.logsigmoid(-k * d)) * d**2, reduction
+        )
 
     assert ex.smooth_asymmetric.evaluate(via_softplus).passed
 
@@ -181,7 +198,9 @@ def test_smooth_asymmetric_reference_is_mse_at_under_one_and_close_to_piecewise_
     piecewise = (torch.where(d < 0, 3.0, 1.0) * d**2).mean()
     assert torch.allclose(ex.smooth_asymmetric.reference(x, y, under=3.0, k=1e4), piecewise, rtol=1e-3)
     x.requires_grad_(True)
-    assert torch.autograd.gradgradcheck(lambda t: ex.smooth_asymmetric.reference(t, y, under=3.0, k=2.0), (x,))
+    assert torch.autograd.gradgradcheck(
+        lambda t: ex.smooth_asymmetric.reference(t, y, under=3.0, k=2.0), (x,)
+    )
 
 
 # -- answer exercises --------------------------------------------------------------------------------
@@ -204,5 +223,7 @@ def test_sum_learning_rate_matches_the_chapters_data():
     design = torch.cat([x, torch.ones_like(x)], 1).double()
     largest = torch.linalg.eigvalsh(2 * design.T @ design)[-1]
     assert ex.sum_learning_rate.evaluate(float(2 / largest)).passed
-    smallest, largest_centred = torch.linalg.eigvalsh(2 * (design - torch.tensor([1.5, 0.0])).T @ (design - torch.tensor([1.5, 0.0])) / 50)
+    smallest, largest_centred = torch.linalg.eigvalsh(
+        2 * (design - torch.tensor([1.5, 0.0])).T @ (design - torch.tensor([1.5, 0.0])) / 50
+    )
     assert math.isclose(float(largest_centred / smallest), 1.60, abs_tol=0.01)

@@ -90,14 +90,17 @@ def collapse_dash_everywhere(path, blank):
     return "".join(out) if isinstance(path, str) else out
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (collapse_drop_blanks_first, "drop_then_merge"),
-    (collapse_keeps_blanks, "blanks_kept"),
-    (collapse_no_merge, "no_merge"),
-    (collapse_from_index_one, "first_frame_lost"),
-    (collapse_fixed_blank, "blank_ignored"),
-    (collapse_dash_everywhere, "blanks_kept"),  # lists keep their 0s: the hint names the blank argument
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (collapse_drop_blanks_first, "drop_then_merge"),
+        (collapse_keeps_blanks, "blanks_kept"),
+        (collapse_no_merge, "no_merge"),
+        (collapse_from_index_one, "first_frame_lost"),
+        (collapse_fixed_blank, "blank_ignored"),
+        (collapse_dash_everywhere, "blanks_kept"),  # lists keep their 0s: the hint names the blank argument
+    ],
+)
 def test_collapse_wrong_answers(answer, reason, language):
     _assert_fails_with(ex.collapse, answer, reason, language)
 
@@ -139,13 +142,16 @@ def frames_one_blank_per_run(target):
     return len(target) + extra
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (frames_one_per_symbol, "repeats_forgotten"),
-    (frames_extended_label, "extended_label"),
-    (frames_blank_between_all, "blank_everywhere"),
-    (frames_any_repeat, "any_repeat"),
-    (frames_one_blank_per_run, "runs_once"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (frames_one_per_symbol, "repeats_forgotten"),
+        (frames_extended_label, "extended_label"),
+        (frames_blank_between_all, "blank_everywhere"),
+        (frames_any_repeat, "any_repeat"),
+        (frames_one_blank_per_run, "runs_once"),
+    ],
+)
 def test_min_frames_wrong_answers(answer, reason, language):
     _assert_fails_with(ex.min_frames, answer, reason, language)
 
@@ -271,16 +277,19 @@ def nll_float32_buffer(log_probs, target, blank=0):
     return -torch.logsumexp(alpha[-2:], 0)
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (nll_without_skip, "no_skip"),
-    (nll_skip_any_label, "skip_between_equal"),
-    (nll_skip_anywhere, "skip_onto_blank"),
-    (nll_starts_on_blank, "start_blank_only"),
-    (nll_ends_on_blank, "end_blank_only"),
-    (nll_returns_log_p, "sign"),
-    (nll_probability_space, "not_finite"),
-    (nll_max_trick, "not_finite"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (nll_without_skip, "no_skip"),
+        (nll_skip_any_label, "skip_between_equal"),
+        (nll_skip_anywhere, "skip_onto_blank"),
+        (nll_starts_on_blank, "start_blank_only"),
+        (nll_ends_on_blank, "end_blank_only"),
+        (nll_returns_log_p, "sign"),
+        (nll_probability_space, "not_finite"),
+        (nll_max_trick, "not_finite"),
+    ],
+)
 def test_ctc_nll_wrong_answers(answer, reason, language):
     _assert_fails_with(ex.ctc_nll, answer, reason, language)
 
@@ -357,14 +366,17 @@ def grad_probability_space(scores, target, log_alpha, log_beta, blank=0):
     return y - _sum_per_symbol(log_y, ext, gamma)
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (grad_wrt_log_probs, "log_probs_gradient"),
-    (grad_wrong_sign, "sign"),
-    (grad_alpha_beta_not_divided, "no_division_by_y"),
-    (grad_not_over_p, "not_normalized"),
-    (grad_assigned, "overwritten"),
-    (grad_probability_space, "not_finite"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (grad_wrt_log_probs, "log_probs_gradient"),
+        (grad_wrong_sign, "sign"),
+        (grad_alpha_beta_not_divided, "no_division_by_y"),
+        (grad_not_over_p, "not_normalized"),
+        (grad_assigned, "overwritten"),
+        (grad_probability_space, "not_finite"),
+    ],
+)
 def test_ctc_grad_wrong_answers(answer, reason, language):
     _assert_fails_with(ex.ctc_grad, answer, reason, language)
 
@@ -422,8 +434,9 @@ def test_gradcheck_answer_is_what_torch_does():
     log_probs = torch.randn(5, 2, 4, dtype=torch.float64).log_softmax(2).requires_grad_()
     targets, il, tl = torch.tensor([[1, 2], [3, 3]]), torch.tensor([5, 5]), torch.tensor([2, 2])
     ours = torch.autograd.gradcheck(lambda lp: lossbook.ctc_loss(lp, targets, il, tl), (log_probs,))
-    theirs = torch.autograd.gradcheck(lambda lp: torch.nn.functional.ctc_loss(lp, targets, il, tl), (log_probs,),
-                                      raise_exception=False)
+    theirs = torch.autograd.gradcheck(
+        lambda lp: torch.nn.functional.ctc_loss(lp, targets, il, tl), (log_probs,), raise_exception=False
+    )
     assert (ours, theirs) == (True, False)
 
 

@@ -5,12 +5,11 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_checks import assert_fails_with_its_hint, check_answer_exercise
 
 import lossbook
-from lossbook.validation import reduce as _reduce
 from lossbook.exercises import history as ex
-
-from exercise_checks import assert_fails_with_its_hint, check_answer_exercise
+from lossbook.validation import reduce as _reduce
 
 UNSTABLE = ("not_finite", "wrong_gradient", "cancellation")
 
@@ -22,7 +21,14 @@ def test_reference_solution_passes(name):
 
 
 def test_every_exercise_is_listed_in_chapter_order():
-    assert ex.__all__ == ["busiest_decade", "least_squares_line", "gaussian_nll", "pinball_half", "cem_step", "elite_fraction"]
+    assert ex.__all__ == [
+        "busiest_decade",
+        "least_squares_line",
+        "gaussian_nll",
+        "pinball_half",
+        "cem_step",
+        "elite_fraction",
+    ]
 
 
 # -- least_squares_line ------------------------------------------------------------------------------
@@ -79,17 +85,20 @@ def line_as_list(x, y):
     return [w, y.mean() - w * x.mean()]
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (line_normal_equations, "cancellation"),
-    (line_moments, "cancellation"),
-    (line_swapped, "swapped"),
-    (line_through_origin, "no_intercept"),
-    (line_intercept_mean, "intercept_is_mean"),
-    (line_x_on_y, "x_on_y"),
-    (line_cov_unbiased_var_biased, "mixed_ddof"),
-    (line_cov_biased_var_unbiased, "mixed_ddof"),
-    (line_as_list, "wrong_type"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (line_normal_equations, "cancellation"),
+        (line_moments, "cancellation"),
+        (line_swapped, "swapped"),
+        (line_through_origin, "no_intercept"),
+        (line_intercept_mean, "intercept_is_mean"),
+        (line_x_on_y, "x_on_y"),
+        (line_cov_unbiased_var_biased, "mixed_ddof"),
+        (line_cov_biased_var_unbiased, "mixed_ddof"),
+        (line_as_list, "wrong_type"),
+    ],
+)
 def test_least_squares_line_wrong_answers(answer, reason, language):
     assert_fails_with_its_hint(ex.least_squares_line, answer, reason, language, UNSTABLE)
 
@@ -145,16 +154,19 @@ def nll_sum_constant_once(input, target, sigma=1.0, reduction="mean"):
     return _reduce(loss, reduction) + 0.5 * math.log(2 * math.pi * sigma**2)
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (nll_no_constant, "missing_constant"),
-    (nll_no_2pi, "missing_2pi"),
-    (nll_torch_not_full, "missing_2pi"),
-    (nll_log_without_half, "missing_half_log"),
-    (nll_without_2_in_exponent, "missing_half"),
-    (nll_sigma_as_variance, "variance_for_sigma"),
-    (nll_via_mse_always_mean, "reduction_mean_for_sum"),
-    (nll_sum_constant_once, "wrong_value"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (nll_no_constant, "missing_constant"),
+        (nll_no_2pi, "missing_2pi"),
+        (nll_torch_not_full, "missing_2pi"),
+        (nll_log_without_half, "missing_half_log"),
+        (nll_without_2_in_exponent, "missing_half"),
+        (nll_sigma_as_variance, "variance_for_sigma"),
+        (nll_via_mse_always_mean, "reduction_mean_for_sum"),
+        (nll_sum_constant_once, "wrong_value"),
+    ],
+)
 def test_gaussian_nll_wrong_answers(answer, reason, language):
     assert_fails_with_its_hint(ex.gaussian_nll, answer, reason, language, UNSTABLE)
 
@@ -203,14 +215,17 @@ def cem_floats(x, fx, elite_fraction=0.1):
     return elite.mean().item(), elite.std().item()
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (cem_descending, "maximized"),
-    (cem_population_std, "biased_std"),
-    (cem_variance, "variance"),
-    (cem_f_values, "f_values"),
-    (cem_forgot_selection, "all_samples"),
-    (cem_floats, "wrong_value"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (cem_descending, "maximized"),
+        (cem_population_std, "biased_std"),
+        (cem_variance, "variance"),
+        (cem_f_values, "f_values"),
+        (cem_forgot_selection, "all_samples"),
+        (cem_floats, "wrong_value"),
+    ],
+)
 def test_cem_step_wrong_answers(answer, reason, language):
     assert_fails_with_its_hint(ex.cem_step, answer, reason, language, UNSTABLE)
 

@@ -6,14 +6,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_checks import assert_fails
 
 import lossbook
-from lossbook import exercises
-from lossbook.validation import reduce as _reduce
 from lossbook.exercises import metric_learning as ex
-
-from exercise_checks import assert_fails
 from lossbook.exercises._core import REDUCTION_MISTAKES
+from lossbook.validation import reduce as _reduce
 
 
 def _hint(exercise, key):
@@ -62,7 +60,10 @@ def test_other_right_answers_pass():
         labels = [c for c in range(P) for _ in range(K)]
         n = len(labels)
         return sum(
-            1 for a in range(n) for p in range(n) for q in range(n)
+            1
+            for a in range(n)
+            for p in range(n)
+            for q in range(n)
             if a != p and labels[a] == labels[p] and labels[q] != labels[a]
         )
 
@@ -125,15 +126,18 @@ def contrastive_ignores_reduction(x1, x2, target, margin=1.0, reduction="mean"):
     return (0.5 * target * d**2 + 0.5 * (1 - target) * torch.clamp(margin - d, min=0) ** 2).mean()
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (contrastive_without_half, "missing_half"),
-    (contrastive_paper_labels, "labels_swapped"),
-    (contrastive_hinge_not_squared, "hinge_not_squared"),
-    (contrastive_without_max, "no_clamp"),
-    (contrastive_hinge_on_squares, "hinge_on_squared_distance"),
-    (contrastive_sum_always, "reduction_sum_for_mean"),
-    (contrastive_ignores_reduction, "reduction_ignored"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (contrastive_without_half, "missing_half"),
+        (contrastive_paper_labels, "labels_swapped"),
+        (contrastive_hinge_not_squared, "hinge_not_squared"),
+        (contrastive_without_max, "no_clamp"),
+        (contrastive_hinge_on_squares, "hinge_on_squared_distance"),
+        (contrastive_sum_always, "reduction_sum_for_mean"),
+        (contrastive_ignores_reduction, "reduction_ignored"),
+    ],
+)
 def test_contrastive_wrong_answers_get_their_hint(answer, reason, language):
     assert_fails(ex.contrastive, answer, reason, _hint(ex.contrastive, reason).format(language))
 
@@ -181,13 +185,16 @@ def triplet_mean_for_sum(anchor, positive, negative, margin=1.0, reduction="mean
     return loss if reduction == "none" else loss.mean()
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (triplet_without_hinge, "no_hinge"),
-    (triplet_source_000, "squared_distances"),
-    (triplet_swapped, "swapped"),
-    (triplet_keepdim, "broadcast"),
-    (triplet_mean_for_sum, "reduction_mean_for_sum"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (triplet_without_hinge, "no_hinge"),
+        (triplet_source_000, "squared_distances"),
+        (triplet_swapped, "swapped"),
+        (triplet_keepdim, "broadcast"),
+        (triplet_mean_for_sum, "reduction_mean_for_sum"),
+    ],
+)
 def test_triplet_wrong_answers_get_their_hint(answer, reason, language):
     assert_fails(ex.triplet, answer, reason, _hint(ex.triplet, reason).format(language))
 
@@ -234,13 +241,16 @@ def grad_of_the_mean(anchor, positive, negative, margin=1.0):
     return torch.autograd.grad(loss, n)[0]
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (grad_wrong_sign, "sign"),
-    (grad_without_indicator, "no_indicator"),
-    (grad_not_normalized, "not_normalized"),
-    (grad_of_squared_distances, "squared"),
-    (grad_of_the_mean, "mean"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (grad_wrong_sign, "sign"),
+        (grad_without_indicator, "no_indicator"),
+        (grad_not_normalized, "not_normalized"),
+        (grad_of_squared_distances, "squared"),
+        (grad_of_the_mean, "mean"),
+    ],
+)
 def test_triplet_grad_wrong_answers_get_their_hint(answer, reason, language):
     assert_fails(ex.triplet_grad, answer, reason, _hint(ex.triplet_grad, reason).format(language))
 
@@ -264,12 +274,15 @@ def count_every_other_sample_as_negative(P, K):
     return P * K * (K - 1) * (P * K - 1)
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (count_with_the_anchor_as_positive, "self_as_positive"),
-    (count_unordered_positive_pairs, "unordered_pairs"),
-    (count_negative_classes, "negative_classes"),
-    (count_every_other_sample_as_negative, "every_other_sample"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (count_with_the_anchor_as_positive, "self_as_positive"),
+        (count_unordered_positive_pairs, "unordered_pairs"),
+        (count_negative_classes, "negative_classes"),
+        (count_every_other_sample_as_negative, "every_other_sample"),
+    ],
+)
 def test_count_triplets_wrong_answers_get_their_hint(answer, reason, language):
     assert_fails(ex.count_triplets, answer, reason, _hint(ex.count_triplets, reason).format(language))
 
@@ -315,10 +328,13 @@ def test_arcface_jump(language):
 
 def test_arcface_jump_is_where_lossbook_jumps():
     theta = torch.linspace(0, math.pi, 200001, dtype=torch.float64)
-    f = lossbook.arcface_logits(theta.cos().unsqueeze(1), torch.zeros(len(theta), dtype=torch.long), scale=1.0, margin=0.5)[:, 0]
+    f = lossbook.arcface_logits(
+        theta.cos().unsqueeze(1), torch.zeros(len(theta), dtype=torch.long), scale=1.0, margin=0.5
+    )[:, 0]
     step = f.diff()
     assert bool((step <= 1e-12).all())  # monotonically decreasing
     jump = int(step.abs().argmax())
     assert math.isclose(math.degrees(theta[jump + 1].item()), ex.arcface_jump.answer, abs_tol=1e-3)
-    assert math.isclose(f[jump + 1].item() - f[jump].item(), -math.cos(0.5) - 0.5 * math.sin(0.5) + 1, abs_tol=1e-4)
-
+    assert math.isclose(
+        f[jump + 1].item() - f[jump].item(), -math.cos(0.5) - 0.5 * math.sin(0.5) + 1, abs_tol=1e-4
+    )

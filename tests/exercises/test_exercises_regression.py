@@ -4,12 +4,10 @@ import math
 
 import pytest
 import torch
+from exercise_checks import assert_fails
 
 from lossbook.exercises import regression as ex
 from lossbook.validation import reduce
-
-from exercise_checks import assert_fails
-
 
 # -- Huber -------------------------------------------------------------------------------------------
 
@@ -59,7 +57,11 @@ def huber_sum_for_mean(input, target, delta=1.0, reduction="mean"):
         (huber_signed_comparison, "missing_abs", ("compare |d| with δ", "要用 |d| 和 δ 比较")),
         (huber_only_quadratic, "no_linear_part", ("½d² everywhere", "处处都是 ½d²")),
         (huber_always_mean, "reduction_ignored", ("'none' keeps every element", "'none' 保留每个元素")),
-        (huber_sum_for_mean, "reduction_sum_for_mean", ("divide by the number of elements", "要除以元素个数")),
+        (
+            huber_sum_for_mean,
+            "reduction_sum_for_mean",
+            ("divide by the number of elements", "要除以元素个数"),
+        ),
     ],
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
@@ -69,7 +71,10 @@ def test_huber_names_the_mistake(answer, reason, hint, language):
 
 def test_huber_reports_a_detached_result_a_dtype_change_a_broadcast_and_an_in_place_edit():
     def through_python_floats(input, target, delta=1.0, reduction="mean"):
-        values = [0.5 * d * d if abs(d) < delta else delta * (abs(d) - 0.5 * delta) for d in (input - target).tolist()]
+        values = [
+            0.5 * d * d if abs(d) < delta else delta * (abs(d) - 0.5 * delta)
+            for d in (input - target).tolist()
+        ]
         return reduce(torch.tensor(values, dtype=input.dtype).reshape(input.shape), reduction)
 
     def in_float64(input, target, delta=1.0, reduction="mean"):

@@ -8,7 +8,7 @@ import pytest
 
 import lossbook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 API_PAGES = ROOT / "book" / "api"
 # Functions and classes; constants (such as the tuple of mining strategies) document themselves
 # in the docstrings of the functions that take them.
@@ -26,13 +26,14 @@ def test_every_public_name_has_a_docstring_on_an_api_page(name):
     assert inspect.getdoc(obj), f"lossbook.{name} has no docstring"
     module = obj.__module__
     assert module in documented_modules(), f"{module} (of lossbook.{name}) has no automodule page in book/api"
-    assert name in getattr(__import__(module, fromlist=["__all__"]), "__all__"), (
+    assert name in __import__(module, fromlist=["__all__"]).__all__, (
         f"lossbook.{name} is not in {module}.__all__, so autodoc would not list it"
     )
 
 
 LOSS_FUNCTIONS = [
-    name for name in PUBLIC
+    name
+    for name in PUBLIC
     if inspect.isfunction(getattr(lossbook, name)) and (name.endswith("_loss") or name.endswith("_logits"))
 ]
 

@@ -1,6 +1,5 @@
 """lossbook.classification against torch's functional losses, torchvision's focal formula and scikit-learn."""
 
-
 import math
 import warnings
 
@@ -29,7 +28,11 @@ def randn(shape, generator, dtype, device, scale=2.0):
 
 def compare(ours, theirs, inputs, dtype, generator, grad_of=None):
     """Value and gradient (for the inputs that are floating, or those listed) of two callables."""
-    grad_of = [i for i, t in enumerate(inputs) if t is not None and t.is_floating_point()] if grad_of is None else grad_of
+    grad_of = (
+        [i for i, t in enumerate(inputs) if t is not None and t.is_floating_point()]
+        if grad_of is None
+        else grad_of
+    )
     a_in = [t.clone().requires_grad_() if i in grad_of else t for i, t in enumerate(inputs)]
     b_in = [t.clone().requires_grad_() if i in grad_of else t for i, t in enumerate(inputs)]
     a, b = ours(*a_in), theirs(*b_in)
@@ -66,11 +69,23 @@ def class_case(input_shape, target_shape, ignore, generator, device, dtype):
 @pytest.mark.parametrize("smoothing", [0.0, 0.3])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cross_entropy_index_targets_agree_with_torch(shapes, weighted, ignore, smoothing, reduction, dtype, device, generator):
+def test_cross_entropy_index_targets_agree_with_torch(
+    shapes, weighted, ignore, smoothing, reduction, dtype, device, generator
+):
     x, y, ignore_index, num_classes = class_case(*shapes, ignore, generator, device, dtype)
-    w = (torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.5).to(dtype).to(device) if weighted else None
+    w = (
+        (torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.5).to(dtype).to(device)
+        if weighted
+        else None
+    )
     kw = dict(weight=w, ignore_index=ignore_index, reduction=reduction, label_smoothing=smoothing)
-    compare(lambda a: lossbook.cross_entropy(a, y, **kw), lambda a: F.cross_entropy(a, y, **kw), [x], dtype, generator)
+    compare(
+        lambda a: lossbook.cross_entropy(a, y, **kw),
+        lambda a: F.cross_entropy(a, y, **kw),
+        [x],
+        dtype,
+        generator,
+    )
 
 
 @pytest.mark.parametrize("shapes", CLASS_SHAPES, ids=["NC", "NCd1d2", "C"])
@@ -81,7 +96,11 @@ def test_cross_entropy_index_targets_agree_with_torch(shapes, weighted, ignore, 
 def test_nll_agrees_with_torch(shapes, weighted, ignore, reduction, dtype, device, generator):
     x, y, ignore_index, num_classes = class_case(*shapes, ignore, generator, device, dtype)
     x = torch.log_softmax(x, dim=0 if x.dim() == 1 else 1)
-    w = (torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.5).to(dtype).to(device) if weighted else None
+    w = (
+        (torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.5).to(dtype).to(device)
+        if weighted
+        else None
+    )
     kw = dict(weight=w, ignore_index=ignore_index, reduction=reduction)
     compare(lambda a: lossbook.nll_loss(a, y, **kw), lambda a: F.nll_loss(a, y, **kw), [x], dtype, generator)
 
@@ -91,15 +110,27 @@ def test_nll_agrees_with_torch(shapes, weighted, ignore, reduction, dtype, devic
 @pytest.mark.parametrize("smoothing", [0.0, 0.25])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cross_entropy_probability_targets_agree_with_torch(shape, weighted, smoothing, reduction, dtype, device, generator):
+def test_cross_entropy_probability_targets_agree_with_torch(
+    shape, weighted, smoothing, reduction, dtype, device, generator
+):
     x = randn(shape, generator, dtype, device)
     class_dim = 0 if len(shape) == 1 else 1
     t = torch.softmax(randn(shape, generator, dtype, device), dim=class_dim)
     num_classes = shape[class_dim]
-    w = (torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.5).to(dtype).to(device) if weighted else None
+    w = (
+        (torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.5).to(dtype).to(device)
+        if weighted
+        else None
+    )
     kw = dict(weight=w, reduction=reduction, label_smoothing=smoothing)
     # gradients with respect to both the logits and the target distribution
-    compare(lambda a, b: lossbook.cross_entropy(a, b, **kw), lambda a, b: F.cross_entropy(a, b, **kw), [x, t], dtype, generator)
+    compare(
+        lambda a, b: lossbook.cross_entropy(a, b, **kw),
+        lambda a, b: F.cross_entropy(a, b, **kw),
+        [x, t],
+        dtype,
+        generator,
+    )
 
 
 def test_cross_entropy_with_a_weight_that_requires_grad(generator):
@@ -167,7 +198,13 @@ def test_bce_agrees_with_torch(shape, weight_kind, reduction, dtype, device, gen
     t = torch.rand(shape, generator=generator, dtype=torch.float64).to(dtype).to(device)  # soft labels
     w = weight_for(shape, weight_kind, generator, dtype, device)
     kw = dict(weight=w, reduction=reduction)
-    compare(lambda a, b: lossbook.binary_cross_entropy(a, b, **kw), lambda a, b: F.binary_cross_entropy(a, b, **kw), [p, t], dtype, generator)
+    compare(
+        lambda a, b: lossbook.binary_cross_entropy(a, b, **kw),
+        lambda a, b: F.binary_cross_entropy(a, b, **kw),
+        [p, t],
+        dtype,
+        generator,
+    )
 
 
 @pytest.mark.parametrize("shape", BINARY_SHAPES)
@@ -175,7 +212,9 @@ def test_bce_agrees_with_torch(shape, weight_kind, reduction, dtype, device, gen
 @pytest.mark.parametrize("pos_weight_kind", [None, "full", "last"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_bce_with_logits_agrees_with_torch(shape, weight_kind, pos_weight_kind, reduction, dtype, device, generator):
+def test_bce_with_logits_agrees_with_torch(
+    shape, weight_kind, pos_weight_kind, reduction, dtype, device, generator
+):
     x = randn(shape, generator, dtype, device, scale=3.0)
     t = (torch.rand(shape, generator=generator) < 0.5).to(dtype).to(device)
     t.view(-1)[::4] = 0.3  # and a few soft labels
@@ -198,7 +237,9 @@ def test_bce_weights_that_require_grad(generator):
     w = torch.rand(3, generator=generator, dtype=torch.float64) + 0.5
     q = torch.rand(3, generator=generator, dtype=torch.float64) + 0.5
     compare(
-        lambda a: lossbook.binary_cross_entropy_with_logits(a, t, weight=w.clone().requires_grad_(), pos_weight=q.clone().requires_grad_()),
+        lambda a: lossbook.binary_cross_entropy_with_logits(
+            a, t, weight=w.clone().requires_grad_(), pos_weight=q.clone().requires_grad_()
+        ),
         lambda a: F.binary_cross_entropy_with_logits(a, t, weight=w, pos_weight=q),
         [x],
         torch.float64,
@@ -241,9 +282,19 @@ def test_multi_margin_agrees_with_torch(shape, p, margin, weighted, reduction, d
     x = randn(shape, generator, dtype, device, scale=0.7)
     num_classes = shape[-1]
     y = torch.randint(0, num_classes, shape[:-1], generator=generator).to(device)
-    w = (torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.5).to(dtype).to(device) if weighted else None
+    w = (
+        (torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.5).to(dtype).to(device)
+        if weighted
+        else None
+    )
     kw = dict(p=p, margin=margin, weight=w, reduction=reduction)
-    compare(lambda a: lossbook.multi_margin_loss(a, y, **kw), lambda a: F.multi_margin_loss(a, y, **kw), [x], dtype, generator)
+    compare(
+        lambda a: lossbook.multi_margin_loss(a, y, **kw),
+        lambda a: F.multi_margin_loss(a, y, **kw),
+        [x],
+        dtype,
+        generator,
+    )
 
 
 @pytest.mark.parametrize("target_dtype", [torch.int64, torch.float32, torch.float64])
@@ -260,7 +311,14 @@ def test_hinge_matches_its_formula_with_gradient(margin, reduction, device, gene
     f = randn((5, 3), generator, torch.float64, device)
     y = torch.where(torch.rand(5, 3, generator=generator) < 0.5, -1.0, 1.0).to(torch.float64).to(device)
     reference = lambda a, b: C.reduce(torch.clamp(margin - a * b, min=0), reduction)  # noqa: E731
-    compare(lambda a, b: lossbook.hinge_loss(a, b, margin=margin, reduction=reduction), reference, [f, y], torch.float64, generator, grad_of=[0])
+    compare(
+        lambda a, b: lossbook.hinge_loss(a, b, margin=margin, reduction=reduction),
+        reference,
+        [f, y],
+        torch.float64,
+        generator,
+        grad_of=[0],
+    )
 
 
 # --- KL divergence ----------------------------------------------------------------------------
@@ -296,7 +354,9 @@ def test_zero_one_agrees_with_sklearn(generator):
     scores = torch.randn(30, 4, generator=generator)
     y = torch.randint(0, 4, (30,), generator=generator)
     pred = scores.argmax(1)
-    assert lossbook.zero_one_loss(scores, y).item() == pytest.approx(metrics.zero_one_loss(y.numpy(), pred.numpy()))
+    assert lossbook.zero_one_loss(scores, y).item() == pytest.approx(
+        metrics.zero_one_loss(y.numpy(), pred.numpy())
+    )
     assert lossbook.zero_one_loss(pred, y, reduction="sum").item() == metrics.zero_one_loss(
         y.numpy(), pred.numpy(), normalize=False
     )
@@ -372,7 +432,9 @@ def test_sigmoid_focal_with_gamma_0_and_no_alpha_is_bce_with_logits(generator):
     t = torch.rand(20, generator=generator, dtype=torch.float64)
     (ga,) = torch.autograd.grad(lossbook.sigmoid_focal_loss(x, t, alpha=-1, gamma=0.0), x)
     (gb,) = torch.autograd.grad(F.binary_cross_entropy_with_logits(x, t), x)
-    torch.testing.assert_close(lossbook.sigmoid_focal_loss(x, t, alpha=-1, gamma=0.0), F.binary_cross_entropy_with_logits(x, t))
+    torch.testing.assert_close(
+        lossbook.sigmoid_focal_loss(x, t, alpha=-1, gamma=0.0), F.binary_cross_entropy_with_logits(x, t)
+    )
     torch.testing.assert_close(ga, gb)
 
 
@@ -409,7 +471,9 @@ def test_softmax_focal_matches_its_formula(gamma, with_alpha, reduction, generat
 @pytest.mark.parametrize("ignore", ["none", "default", "class"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_softmax_focal_with_gamma_0_and_no_alpha_is_cross_entropy(shapes, ignore, reduction, dtype, device, generator):
+def test_softmax_focal_with_gamma_0_and_no_alpha_is_cross_entropy(
+    shapes, ignore, reduction, dtype, device, generator
+):
     x, y, ignore_index, _ = class_case(*shapes, ignore, generator, device, dtype)
     kw = dict(ignore_index=ignore_index, reduction=reduction)
     compare(
@@ -450,20 +514,48 @@ def _gradcheck_cases():
     yv = torch.tensor([0, 2, 1, 1])
     return [
         ("ce", lambda a, r: lossbook.cross_entropy(a, y, reduction=r), x),
-        ("ce-weight-smooth", lambda a, r: lossbook.cross_entropy(a, y, weight=w, label_smoothing=0.2, reduction=r), x),
-        ("ce-NCd", lambda a, r: lossbook.cross_entropy(a, y3, weight=w, label_smoothing=0.1, reduction=r), x3),
-        ("ce-prob", lambda a, r: lossbook.cross_entropy(a, torch.softmax(t, 1), weight=w, label_smoothing=0.1, reduction=r), x),
+        (
+            "ce-weight-smooth",
+            lambda a, r: lossbook.cross_entropy(a, y, weight=w, label_smoothing=0.2, reduction=r),
+            x,
+        ),
+        (
+            "ce-NCd",
+            lambda a, r: lossbook.cross_entropy(a, y3, weight=w, label_smoothing=0.1, reduction=r),
+            x3,
+        ),
+        (
+            "ce-prob",
+            lambda a, r: lossbook.cross_entropy(
+                a, torch.softmax(t, 1), weight=w, label_smoothing=0.1, reduction=r
+            ),
+            x,
+        ),
         ("nll", lambda a, r: lossbook.nll_loss(a, y, weight=w, reduction=r), x),
         ("bce", lambda a, r: lossbook.binary_cross_entropy(a, t, weight=w, reduction=r), p),
         ("bce-target", lambda a, r: lossbook.binary_cross_entropy(p, a, reduction=r), t),
-        ("bcel", lambda a, r: lossbook.binary_cross_entropy_with_logits(a, t, weight=w, pos_weight=w + 1, reduction=r), x),
-        ("bcel-target", lambda a, r: lossbook.binary_cross_entropy_with_logits(x, a, pos_weight=w + 1, reduction=r), t),
+        (
+            "bcel",
+            lambda a, r: lossbook.binary_cross_entropy_with_logits(
+                a, t, weight=w, pos_weight=w + 1, reduction=r
+            ),
+            x,
+        ),
+        (
+            "bcel-target",
+            lambda a, r: lossbook.binary_cross_entropy_with_logits(x, a, pos_weight=w + 1, reduction=r),
+            t,
+        ),
         ("hinge", lambda a, r: lossbook.hinge_loss(a, pm, margin=0.5, reduction=r), x),
         ("multi-margin", lambda a, r: lossbook.multi_margin_loss(a, yv, p=2, weight=w, reduction=r), x * 0.3),
         ("sigmoid-focal", lambda a, r: lossbook.sigmoid_focal_loss(a, hard, reduction=r), x),
         ("sigmoid-focal-0.5", lambda a, r: lossbook.sigmoid_focal_loss(a, t, gamma=0.5, reduction=r), x),
         ("softmax-focal", lambda a, r: lossbook.softmax_focal_loss(a, y, alpha=w, gamma=1.5, reduction=r), x),
-        ("kl", lambda a, r: lossbook.kl_div(a, torch.softmax(t, 1), reduction="batchmean" if r == "mean" else r), torch.log_softmax(x, 1)),
+        (
+            "kl",
+            lambda a, r: lossbook.kl_div(a, torch.softmax(t, 1), reduction="batchmean" if r == "mean" else r),
+            torch.log_softmax(x, 1),
+        ),
     ]
 
 
@@ -490,12 +582,16 @@ def test_backward_twice_with_retain_graph_gives_the_same_gradient():
         assert torch.equal(g1, g2)
 
 
-@pytest.mark.parametrize("loss", ["cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "multi_margin_loss"])
+@pytest.mark.parametrize(
+    "loss", ["cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "multi_margin_loss"]
+)
 def test_second_derivatives_are_refused_with_a_clear_error_not_a_silent_constant(loss):
     x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     call = {
         "cross_entropy": lambda: lossbook.cross_entropy(x, torch.tensor([0, 1, 2])),
-        "binary_cross_entropy_with_logits": lambda: lossbook.binary_cross_entropy_with_logits(x, torch.ones_like(x)),
+        "binary_cross_entropy_with_logits": lambda: lossbook.binary_cross_entropy_with_logits(
+            x, torch.ones_like(x)
+        ),
         "nll_loss": lambda: lossbook.nll_loss(x.log_softmax(1), torch.tensor([0, 1, 2])),
         "multi_margin_loss": lambda: lossbook.multi_margin_loss(x, torch.tensor([0, 1, 2])),
     }[loss]
@@ -531,7 +627,9 @@ def test_bce_with_logits_is_exact_and_finite_at_logits_of_1e4(dtype, device):
     loss.sum().backward()
     assert x.grad.tolist() == [0.0, -1.0, 1.0, 0.0]
     q = torch.full((4,), 3.0, dtype=dtype, device=device)
-    assert lossbook.binary_cross_entropy_with_logits(x.detach(), t, pos_weight=q, reduction="none").tolist() == [0.0, 3e4, 1e4, 0.0]
+    assert lossbook.binary_cross_entropy_with_logits(
+        x.detach(), t, pos_weight=q, reduction="none"
+    ).tolist() == [0.0, 3e4, 1e4, 0.0]
 
 
 def test_bce_is_finite_at_probabilities_0_and_1_like_torch():
@@ -555,7 +653,9 @@ def test_bce_on_a_float32_sigmoid_loses_what_the_logits_form_keeps():
     t = torch.tensor([0.0, 0.0])
     assert torch.sigmoid(x).tolist() == [1.0, 1.0]  # rounded: the information is gone
     assert lossbook.binary_cross_entropy(torch.sigmoid(x), t, reduction="none").tolist() == [100.0, 100.0]
-    assert lossbook.binary_cross_entropy_with_logits(x, t, reduction="none").tolist() == pytest.approx([20.0, 40.0])
+    assert lossbook.binary_cross_entropy_with_logits(x, t, reduction="none").tolist() == pytest.approx(
+        [20.0, 40.0]
+    )
 
 
 @pytest.mark.parametrize("gamma", [0.1, 0.5, 0.9])
@@ -571,7 +671,9 @@ def test_focal_gradients_stay_finite_as_p_t_goes_to_1(gamma, dtype, device):
     rows = torch.zeros(6, 3, dtype=dtype, device=device)
     rows[:, 0] = x
     rows.requires_grad_()
-    loss = lossbook.softmax_focal_loss(rows, torch.zeros(6, dtype=torch.long, device=device), gamma=gamma, reduction="sum")
+    loss = lossbook.softmax_focal_loss(
+        rows, torch.zeros(6, dtype=torch.long, device=device), gamma=gamma, reduction="sum"
+    )
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(rows.grad).all()
 
@@ -639,7 +741,9 @@ def test_class_index_check_comes_before_any_indexing(monkeypatch):
 def test_ignore_index_value_is_not_out_of_range():
     x = torch.randn(3, 4)
     y = torch.tensor([0, -5, 3])
-    torch.testing.assert_close(lossbook.cross_entropy(x, y, ignore_index=-5), F.cross_entropy(x, y, ignore_index=-5))
+    torch.testing.assert_close(
+        lossbook.cross_entropy(x, y, ignore_index=-5), F.cross_entropy(x, y, ignore_index=-5)
+    )
     with pytest.raises(ValueError, match="class index equal to -5"):
         lossbook.cross_entropy(x, y)
 
@@ -647,14 +751,39 @@ def test_ignore_index_value_is_not_out_of_range():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: lossbook.binary_cross_entropy(torch.tensor([0.5, 1.2]), torch.tensor([1.0, 0.0])), "input.*1.2"),
-        (lambda: lossbook.binary_cross_entropy(torch.tensor([0.5, -0.1]), torch.tensor([1.0, 0.0])), "input.*-0.1"),
-        (lambda: lossbook.binary_cross_entropy(torch.tensor([0.5, 0.2]), torch.tensor([1.0, 2.0])), "target.*2.0"),
-        (lambda: lossbook.binary_cross_entropy(torch.tensor([0.5, float("nan")]), torch.tensor([1.0, 0.0])), "NaN"),
-        (lambda: lossbook.binary_cross_entropy_with_logits(torch.randn(2), torch.tensor([1.0, -1.0])), "target.*-1.0"),
+        (
+            lambda: lossbook.binary_cross_entropy(torch.tensor([0.5, 1.2]), torch.tensor([1.0, 0.0])),
+            "input.*1.2",
+        ),
+        (
+            lambda: lossbook.binary_cross_entropy(torch.tensor([0.5, -0.1]), torch.tensor([1.0, 0.0])),
+            "input.*-0.1",
+        ),
+        (
+            lambda: lossbook.binary_cross_entropy(torch.tensor([0.5, 0.2]), torch.tensor([1.0, 2.0])),
+            "target.*2.0",
+        ),
+        (
+            lambda: lossbook.binary_cross_entropy(
+                torch.tensor([0.5, float("nan")]), torch.tensor([1.0, 0.0])
+            ),
+            "NaN",
+        ),
+        (
+            lambda: lossbook.binary_cross_entropy_with_logits(torch.randn(2), torch.tensor([1.0, -1.0])),
+            "target.*-1.0",
+        ),
         (lambda: lossbook.sigmoid_focal_loss(torch.randn(2), torch.tensor([1.0, 3.0])), "target.*3.0"),
-        (lambda: lossbook.cross_entropy(torch.randn(2, 3), torch.tensor([[0.5, 0.7, -0.2], [0.0, 1.0, 0.0]])), "target.*-0.2"),
-        (lambda: lossbook.kl_div(torch.randn(2, 3), torch.tensor([[0.5, 1.5, 0.0], [0.0, 1.0, 0.0]])), "target.*1.5"),
+        (
+            lambda: lossbook.cross_entropy(
+                torch.randn(2, 3), torch.tensor([[0.5, 0.7, -0.2], [0.0, 1.0, 0.0]])
+            ),
+            "target.*-0.2",
+        ),
+        (
+            lambda: lossbook.kl_div(torch.randn(2, 3), torch.tensor([[0.5, 1.5, 0.0], [0.0, 1.0, 0.0]])),
+            "target.*1.5",
+        ),
     ],
 )
 def test_probabilities_outside_0_1_are_value_errors(call, message):
@@ -679,11 +808,17 @@ def test_hinge_targets_must_be_plus_or_minus_one(labels):
         lambda: lossbook.nll_loss(torch.randn(4, 3), torch.tensor([0, 1, 2, 0, 1])),
         lambda: lossbook.binary_cross_entropy(torch.rand(3), torch.rand(4)),
         lambda: lossbook.binary_cross_entropy(torch.rand(3), torch.rand(3, 1)),
-        lambda: lossbook.binary_cross_entropy_with_logits(torch.randn(4, 3), torch.rand(4, 3), pos_weight=torch.ones(2)),
-        lambda: lossbook.binary_cross_entropy_with_logits(torch.randn(4, 3), torch.rand(4, 3), weight=torch.ones(4, 3, 1)),
+        lambda: lossbook.binary_cross_entropy_with_logits(
+            torch.randn(4, 3), torch.rand(4, 3), pos_weight=torch.ones(2)
+        ),
+        lambda: lossbook.binary_cross_entropy_with_logits(
+            torch.randn(4, 3), torch.rand(4, 3), weight=torch.ones(4, 3, 1)
+        ),
         lambda: lossbook.binary_cross_entropy(torch.rand(4, 3), torch.rand(4, 3), weight=torch.ones(5)),
         lambda: lossbook.cross_entropy(torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), weight=torch.ones(4)),
-        lambda: lossbook.softmax_focal_loss(torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), alpha=torch.ones(2)),
+        lambda: lossbook.softmax_focal_loss(
+            torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), alpha=torch.ones(2)
+        ),
         lambda: lossbook.hinge_loss(torch.randn(4), torch.ones(3)),
         lambda: lossbook.multi_margin_loss(torch.randn(4, 3), torch.tensor([0, 1])),
         lambda: lossbook.multi_margin_loss(torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), p=3),
@@ -754,15 +889,47 @@ def test_modules_call_their_functions_and_move_their_weights(generator):
     pm = torch.where(t > 0.5, 1.0, -1.0)
     w = torch.tensor([0.5, 1.0, 2.0])
     pairs = [
-        (lossbook.BCELoss(weight=w, reduction="sum"), lossbook.binary_cross_entropy(torch.sigmoid(x), t, weight=w, reduction="sum"), (torch.sigmoid(x), t)),
-        (lossbook.BCEWithLogitsLoss(weight=w, pos_weight=w), lossbook.binary_cross_entropy_with_logits(x, t, weight=w, pos_weight=w), (x, t)),
-        (lossbook.CrossEntropyLoss(weight=w, ignore_index=2, label_smoothing=0.1), lossbook.cross_entropy(x, y, weight=w, ignore_index=2, label_smoothing=0.1), (x, y)),
-        (lossbook.NLLLoss(weight=w, reduction="none"), lossbook.nll_loss(x, y, weight=w, reduction="none"), (x, y)),
+        (
+            lossbook.BCELoss(weight=w, reduction="sum"),
+            lossbook.binary_cross_entropy(torch.sigmoid(x), t, weight=w, reduction="sum"),
+            (torch.sigmoid(x), t),
+        ),
+        (
+            lossbook.BCEWithLogitsLoss(weight=w, pos_weight=w),
+            lossbook.binary_cross_entropy_with_logits(x, t, weight=w, pos_weight=w),
+            (x, t),
+        ),
+        (
+            lossbook.CrossEntropyLoss(weight=w, ignore_index=2, label_smoothing=0.1),
+            lossbook.cross_entropy(x, y, weight=w, ignore_index=2, label_smoothing=0.1),
+            (x, y),
+        ),
+        (
+            lossbook.NLLLoss(weight=w, reduction="none"),
+            lossbook.nll_loss(x, y, weight=w, reduction="none"),
+            (x, y),
+        ),
         (lossbook.HingeLoss(margin=0.5), lossbook.hinge_loss(x, pm, margin=0.5), (x, pm)),
-        (lossbook.MultiMarginLoss(p=2, margin=0.5, weight=w), lossbook.multi_margin_loss(x, y, p=2, margin=0.5, weight=w), (x, y)),
-        (lossbook.SigmoidFocalLoss(alpha=0.5, gamma=1.0), lossbook.sigmoid_focal_loss(x, t, alpha=0.5, gamma=1.0), (x, t)),
-        (lossbook.SoftmaxFocalLoss(alpha=w, gamma=1.0), lossbook.softmax_focal_loss(x, y, alpha=w, gamma=1.0), (x, y)),
-        (lossbook.KLDivLoss(log_target=True), lossbook.kl_div(torch.log_softmax(x, 1), torch.log_softmax(t, 1), log_target=True), (torch.log_softmax(x, 1), torch.log_softmax(t, 1))),
+        (
+            lossbook.MultiMarginLoss(p=2, margin=0.5, weight=w),
+            lossbook.multi_margin_loss(x, y, p=2, margin=0.5, weight=w),
+            (x, y),
+        ),
+        (
+            lossbook.SigmoidFocalLoss(alpha=0.5, gamma=1.0),
+            lossbook.sigmoid_focal_loss(x, t, alpha=0.5, gamma=1.0),
+            (x, t),
+        ),
+        (
+            lossbook.SoftmaxFocalLoss(alpha=w, gamma=1.0),
+            lossbook.softmax_focal_loss(x, y, alpha=w, gamma=1.0),
+            (x, y),
+        ),
+        (
+            lossbook.KLDivLoss(log_target=True),
+            lossbook.kl_div(torch.log_softmax(x, 1), torch.log_softmax(t, 1), log_target=True),
+            (torch.log_softmax(x, 1), torch.log_softmax(t, 1)),
+        ),
     ]
     for module, expected, args in pairs:
         torch.testing.assert_close(module(*args), expected)
@@ -779,10 +946,25 @@ def test_every_public_name_is_exported():
     for name in C.__all__:
         assert getattr(lossbook, name) is getattr(C, name)
     expected = {
-        "zero_one_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-        "hinge_loss", "multi_margin_loss", "sigmoid_focal_loss", "softmax_focal_loss", "kl_div", "BCELoss",
-        "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss", "MultiMarginLoss", "SigmoidFocalLoss",
-        "SoftmaxFocalLoss", "KLDivLoss",
+        "zero_one_loss",
+        "binary_cross_entropy",
+        "binary_cross_entropy_with_logits",
+        "cross_entropy",
+        "nll_loss",
+        "hinge_loss",
+        "multi_margin_loss",
+        "sigmoid_focal_loss",
+        "softmax_focal_loss",
+        "kl_div",
+        "BCELoss",
+        "BCEWithLogitsLoss",
+        "CrossEntropyLoss",
+        "NLLLoss",
+        "HingeLoss",
+        "MultiMarginLoss",
+        "SigmoidFocalLoss",
+        "SoftmaxFocalLoss",
+        "KLDivLoss",
     }
     assert set(C.__all__) == expected
 
@@ -795,14 +977,19 @@ def test_source_snippets_agree_with_torch():
     output = torch.tensor([[0.1, 0.2, 0.7], [0.3, 0.5, 0.2]])
     target = torch.tensor([2, 1])
     torch.testing.assert_close(lossbook.cross_entropy(output, target), F.cross_entropy(output, target))
-    torch.testing.assert_close(lossbook.nll_loss(torch.log_softmax(output, 1), target), F.nll_loss(torch.log_softmax(output, 1), target))
+    torch.testing.assert_close(
+        lossbook.nll_loss(torch.log_softmax(output, 1), target),
+        F.nll_loss(torch.log_softmax(output, 1), target),
+    )
     out, tgt = torch.tensor([0.1, 0.9, 0.8, 0.4]), torch.tensor([0.0, 1.0, 1.0, 0.0])
     torch.testing.assert_close(lossbook.binary_cross_entropy(out, tgt), F.binary_cross_entropy(out, tgt))
     # 004: BCE on [0.9, 0.1, 0.4] vs [1, 0, 1]; CE on [[2.0, 1.0, 0.1]] with class 0
-    assert lossbook.binary_cross_entropy(torch.tensor([0.9, 0.1, 0.4]), torch.tensor([1.0, 0.0, 1.0])).item() == pytest.approx(
-        -(math.log(0.9) + math.log(0.9) + math.log(0.4)) / 3, rel=1e-6
+    assert lossbook.binary_cross_entropy(
+        torch.tensor([0.9, 0.1, 0.4]), torch.tensor([1.0, 0.0, 1.0])
+    ).item() == pytest.approx(-(math.log(0.9) + math.log(0.9) + math.log(0.4)) / 3, rel=1e-6)
+    assert lossbook.cross_entropy(torch.tensor([[2.0, 1.0, 0.1]]), torch.tensor([0])).item() == pytest.approx(
+        0.4170, abs=1e-4
     )
-    assert lossbook.cross_entropy(torch.tensor([[2.0, 1.0, 0.1]]), torch.tensor([0])).item() == pytest.approx(0.4170, abs=1e-4)
 
 
 def test_source_003_gradient_is_p_minus_y():
@@ -823,7 +1010,6 @@ def test_all_combinations_run_on_empty_batches():
             assert torch.allclose(a, b, equal_nan=True)
 
 
-
 # --- helpers this module added to the shared modules ----------------------------------------------
 
 
@@ -832,7 +1018,9 @@ def test_check_in_interval_reports_the_offending_value_and_nan():
 
     check_in_interval("target", torch.tensor([0.0, 0.5, 1.0]), 0.0, 1.0)
     check_in_interval("target", torch.zeros(0), 0.0, 1.0)
-    with pytest.raises(ValueError, match=r"target must have every element in \[0, 1\]; got an element equal to -0.5"):
+    with pytest.raises(
+        ValueError, match=r"target must have every element in \[0, 1\]; got an element equal to -0.5"
+    ):
         check_in_interval("target", torch.tensor([0.2, -0.5, 0.9]), 0.0, 1.0)
     with pytest.raises(ValueError, match=r"got an element equal to 3.0"):
         check_in_interval("target", torch.tensor([0.2, 3.0]), 0.0, 1.0)
@@ -846,7 +1034,15 @@ def test_fit_progress_in_a_terminal_leaves_a_blank_line_only(capsys):
     model = torch.nn.Linear(2, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     x = torch.randn(8, 2)
-    history = training.fit(model, lossbook.binary_cross_entropy_with_logits, optimizer, x, torch.rand(8, 1), epochs=3, progress=True)
+    history = training.fit(
+        model,
+        lossbook.binary_cross_entropy_with_logits,
+        optimizer,
+        x,
+        torch.rand(8, 1),
+        epochs=3,
+        progress=True,
+    )
     captured = capsys.readouterr()
     assert len(history.loss) == 3 and captured.out == ""
     assert "epoch 3/3" in captured.err and captured.err.endswith("\r")
@@ -871,4 +1067,10 @@ def test_cross_entropy_agrees_with_torch_on_random_shapes(n, c, extra, smoothing
         y.view(-1)[0] = -100
     w = torch.rand(c, generator=g, dtype=torch.float64) + 0.1 if weighted else None
     kw = dict(weight=w, reduction=reduction, label_smoothing=smoothing)
-    compare(lambda a: lossbook.cross_entropy(a, y, **kw), lambda a: F.cross_entropy(a, y, **kw), [x], torch.float64, g)
+    compare(
+        lambda a: lossbook.cross_entropy(a, y, **kw),
+        lambda a: F.cross_entropy(a, y, **kw),
+        [x],
+        torch.float64,
+        g,
+    )

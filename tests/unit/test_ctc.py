@@ -82,7 +82,9 @@ def test_beta_in_the_backward_pass_agrees_with_torch_on_random_shapes(seed, monk
     S = int(torch.randint(0, 8, (1,), generator=gen))
     blank = int(torch.randint(0, C, (1,), generator=gen))
     logits, targets, il, tl = random_problem(gen, T, N, C, S, blank=blank)
-    (a, ga), (b, gb) = both(logits, targets, il, tl, blank=blank, reduction=REDUCTIONS[seed % 3], zero_infinity=True)
+    (a, ga), (b, gb) = both(
+        logits, targets, il, tl, blank=blank, reduction=REDUCTIONS[seed % 3], zero_infinity=True
+    )
     torch.testing.assert_close(a, b, rtol=1e-7, atol=1e-9)
     torch.testing.assert_close(ga, gb, rtol=1e-7, atol=1e-9)
 
@@ -111,8 +113,13 @@ def test_agrees_with_torch_within_1e_6_in_float64_at_benchmark_like_sizes(T, N, 
 
 @settings(max_examples=40, deadline=None)
 @given(
-    T=st.integers(1, 25), N=st.integers(1, 5), C=st.integers(2, 8), S=st.integers(0, 9),
-    seed=st.integers(0, 2**31 - 1), concatenated=st.booleans(), int32=st.booleans(),
+    T=st.integers(1, 25),
+    N=st.integers(1, 5),
+    C=st.integers(2, 8),
+    S=st.integers(0, 9),
+    seed=st.integers(0, 2**31 - 1),
+    concatenated=st.booleans(),
+    int32=st.booleans(),
 )
 def test_agrees_with_torch_property(T, N, C, S, seed, concatenated, int32):
     gen = torch.Generator().manual_seed(seed)
@@ -164,7 +171,9 @@ def test_lengths_as_lists_and_ints():
     b = lossbook.ctc_loss(lp, targets, il, tl)
     torch.testing.assert_close(a, b)
     single = lossbook.ctc_loss(lp[:, 0], targets[0], int(il[0]), int(tl[0]), reduction="sum")
-    torch.testing.assert_close(single, lossbook.ctc_loss(lp[:, :1], targets[:1], il[:1], tl[:1], reduction="sum"))
+    torch.testing.assert_close(
+        single, lossbook.ctc_loss(lp[:, :1], targets[:1], il[:1], tl[:1], reduction="sum")
+    )
 
 
 def test_module_matches_function():
@@ -174,7 +183,8 @@ def test_module_matches_function():
     for reduction in REDUCTIONS:
         module = lossbook.CTCLoss(blank=0, reduction=reduction, zero_infinity=True)
         torch.testing.assert_close(
-            module(lp, targets, il, tl), lossbook.ctc_loss(lp, targets, il, tl, reduction=reduction, zero_infinity=True)
+            module(lp, targets, il, tl),
+            lossbook.ctc_loss(lp, targets, il, tl, reduction=reduction, zero_infinity=True),
         )
     assert "blank=0" in repr(lossbook.CTCLoss())
 
@@ -202,7 +212,9 @@ def test_forward_algorithm_equals_brute_force(target, T):
     ours = lossbook.ctc_loss(lp, torch.tensor(target, dtype=torch.int64), T, len(target), reduction="sum")
     torch.testing.assert_close(ours, brute)
     if math.isfinite(brute):
-        theirs = F.ctc_loss(lp, torch.tensor([target]), torch.tensor([T]), torch.tensor([len(target)]), reduction="sum")
+        theirs = F.ctc_loss(
+            lp, torch.tensor([target]), torch.tensor([T]), torch.tensor([len(target)]), reduction="sum"
+        )
         torch.testing.assert_close(ours, theirs)
 
 
@@ -248,7 +260,9 @@ def test_gradcheck_on_raw_scores(reduction):
     lp = torch.randn(6, 3, 4, generator=gen, dtype=torch.float64, requires_grad=True)
     targets = torch.tensor([[1, 2, 2], [3, 1, 0], [2, 0, 0]])
     il, tl = torch.tensor([6, 5, 0]), torch.tensor([3, 2, 0])
-    assert torch.autograd.gradcheck(lambda x: lossbook.ctc_loss(x, targets, il, tl, reduction=reduction), (lp,))
+    assert torch.autograd.gradcheck(
+        lambda x: lossbook.ctc_loss(x, targets, il, tl, reduction=reduction), (lp,)
+    )
 
 
 def test_gradient_is_minus_the_posterior_occupancy():
@@ -309,7 +323,11 @@ def test_input_length_zero_and_empty_targets_like_torch():
     assert a[0] == 0 and math.isinf(a[1])
     torch.testing.assert_close(a, b)
     # All targets empty, S = 0.
-    no_labels = (torch.zeros(3, 0, dtype=torch.int64), torch.tensor([4, 2, 1]), torch.zeros(3, dtype=torch.int64))
+    no_labels = (
+        torch.zeros(3, 0, dtype=torch.int64),
+        torch.tensor([4, 2, 1]),
+        torch.zeros(3, dtype=torch.int64),
+    )
     empty = lossbook.ctc_loss(lp, *no_labels, reduction="none")
     torch.testing.assert_close(empty, F.ctc_loss(lp, *no_labels, reduction="none"))
 
@@ -493,7 +511,8 @@ def test_wide_beam_finds_the_most_probable_labelling(seed):
     assert math.isclose(totals[tuple(decoded)], totals[best], rel_tol=1e-9)
     # the probability the beam search tracks is the brute-force one
     torch.testing.assert_close(
-        M.ctc_loss_bruteforce(lp, decoded), torch.tensor(-math.log(totals[tuple(decoded)]), dtype=torch.float64)
+        M.ctc_loss_bruteforce(lp, decoded),
+        torch.tensor(-math.log(totals[tuple(decoded)]), dtype=torch.float64),
     )
 
 
@@ -535,4 +554,6 @@ def test_second_derivatives_are_refused_with_a_clear_error():
     log_probs = torch.randn(6, 2, 4, dtype=torch.float64).log_softmax(2).requires_grad_()
     targets = torch.tensor([[1, 2], [3, 3]])
     with pytest.raises(RuntimeError, match="lossbook.ctc_loss .*second derivatives"):
-        torch.autograd.grad(lossbook.ctc_loss(log_probs, targets, [6, 6], [2, 2]), log_probs, create_graph=True)
+        torch.autograd.grad(
+            lossbook.ctc_loss(log_probs, targets, [6, 6], [2, 2]), log_probs, create_graph=True
+        )

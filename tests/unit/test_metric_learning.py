@@ -71,7 +71,9 @@ def test_pairwise_distances_default_to_x_with_an_exact_zero_diagonal(generator):
 
 @pytest.mark.parametrize("metric", M.DISTANCE_METRICS)
 def test_duplicate_embeddings_give_finite_gradients(metric, device):
-    x = torch.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 1.0]], dtype=torch.float64, device=device, requires_grad=True)
+    x = torch.tensor(
+        [[1.0, 2.0], [1.0, 2.0], [0.0, 1.0]], dtype=torch.float64, device=device, requires_grad=True
+    )
     d = lossbook.pairwise_distances(x, metric=metric)
     assert all_finite_grad(d.sum(), x)
     d2 = lossbook.paired_distances(x[:2], x[[1, 0]], metric=metric)
@@ -155,7 +157,9 @@ def test_contrastive_gradcheck_and_duplicates(generator):
     x2 = randn(6, 3, generator=generator).requires_grad_()
     t = torch.tensor([1, 0, 1, 0, 1, 0])
     for reduction in REDUCTIONS:
-        assert torch.autograd.gradcheck(lambda a, b: lossbook.contrastive_loss(a, b, t, 2.0, reduction), (x1, x2))
+        assert torch.autograd.gradcheck(
+            lambda a, b: lossbook.contrastive_loss(a, b, t, 2.0, reduction), (x1, x2)
+        )
     same = x1.detach().clone().requires_grad_()
     loss = lossbook.contrastive_loss(same, same.detach().clone(), torch.tensor([1, 0, 1, 0, 1, 0]))
     assert torch.isfinite(loss) and all_finite_grad(loss, same)
@@ -173,7 +177,10 @@ def test_all_pairs_lists_every_pair_once():
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("margin, p, eps, swap", [(1.0, 2.0, 1e-6, False), (0.3, 1.0, 1e-6, True), (2.0, 3.0, 0.0, False), (0.05, 2.0, 1e-3, True)])
+@pytest.mark.parametrize(
+    "margin, p, eps, swap",
+    [(1.0, 2.0, 1e-6, False), (0.3, 1.0, 1e-6, True), (2.0, 3.0, 0.0, False), (0.05, 2.0, 1e-3, True)],
+)
 def test_triplet_agrees_with_torch(reduction, dtype, margin, p, eps, swap, device, generator):
     a, pos, neg = (randn(9, 4, generator=generator, dtype=dtype, device=device) for _ in range(3))
     ours_in = [t.clone().requires_grad_() for t in (a, pos, neg)]
@@ -183,7 +190,10 @@ def test_triplet_agrees_with_torch(reduction, dtype, margin, p, eps, swap, devic
     assert ours.dtype == theirs.dtype == dtype and ours.shape == theirs.shape
     torch.testing.assert_close(ours, theirs, **tolerances(dtype))
     upstream = torch.rand(ours.shape, generator=generator, dtype=torch.float64).to(dtype).to(device)
-    for g_ours, g_theirs in zip(torch.autograd.grad((ours * upstream).sum(), ours_in), torch.autograd.grad((theirs * upstream).sum(), torch_in)):
+    for g_ours, g_theirs in zip(
+        torch.autograd.grad((ours * upstream).sum(), ours_in),
+        torch.autograd.grad((theirs * upstream).sum(), torch_in),
+    ):
         torch.testing.assert_close(g_ours, g_theirs, **tolerances(dtype))
     module = lossbook.TripletMarginLoss(margin=margin, p=p, eps=eps, swap=swap, reduction=reduction)
     torch.testing.assert_close(module(a, pos, neg), theirs.detach(), **tolerances(dtype))
@@ -207,9 +217,13 @@ class SourceTripletLoss(torch.nn.Module):
 def test_squared_triplet_is_source_000s_module(dtype, generator):
     a, p, n = (randn(16, 128, generator=generator, dtype=dtype, scale=0.1) for _ in range(3))
     source = SourceTripletLoss(margin=1.0)
-    torch.testing.assert_close(lossbook.triplet_margin_loss(a, p, n, squared=True), source(a, p, n), **tolerances(dtype))
     torch.testing.assert_close(
-        lossbook.triplet_margin_loss(a, p, n, squared=True, reduction="sum"), source(a, p, n, size_average=False), **tolerances(dtype)
+        lossbook.triplet_margin_loss(a, p, n, squared=True), source(a, p, n), **tolerances(dtype)
+    )
+    torch.testing.assert_close(
+        lossbook.triplet_margin_loss(a, p, n, squared=True, reduction="sum"),
+        source(a, p, n, size_average=False),
+        **tolerances(dtype),
     )
 
 
@@ -217,7 +231,9 @@ def test_triplet_gradcheck_squared_and_plain(generator):
     a, p, n = (randn(5, 3, generator=generator).requires_grad_() for _ in range(3))
     for squared, swap in itertools.product((False, True), (False, True)):
         for reduction in REDUCTIONS:
-            f = lambda x, y, z: lossbook.triplet_margin_loss(x, y, z, margin=3.0, swap=swap, squared=squared, reduction=reduction)  # noqa: E731
+            f = lambda x, y, z: lossbook.triplet_margin_loss(
+                x, y, z, margin=3.0, swap=swap, squared=squared, reduction=reduction
+            )
             assert torch.autograd.gradcheck(f, (a, p, n))
 
 
@@ -257,7 +273,9 @@ def test_mine_triplets_matches_a_brute_force_loop(strategy, squared, device, gen
     got = list(zip(a.tolist(), p.tolist(), n.tolist()))
     expected = brute_force_triplets(e.cpu(), y.cpu().tolist(), strategy, 0.8, squared)
     assert got == expected
-    assert strategy == "all" or 0 < len(got) < len(brute_force_triplets(e.cpu(), y.cpu().tolist(), "all", 0.8, squared))
+    assert strategy == "all" or 0 < len(got) < len(
+        brute_force_triplets(e.cpu(), y.cpu().tolist(), "all", 0.8, squared)
+    )
 
 
 def test_semihard_triplets_have_positive_loss_below_the_margin(generator):
@@ -291,7 +309,9 @@ def batch_hard_reference(e, y, margin, soft, squared):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_batch_hard_matches_a_brute_force_loop(reduction, soft, squared, dtype, device, generator):
     e = randn(16, 3, generator=generator, dtype=dtype, device=device)
-    y = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 4, 4, 1, 0, 3, 5], device=device)  # class 5 is a singleton
+    y = torch.tensor(
+        [0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 4, 4, 1, 0, 3, 5], device=device
+    )  # class 5 is a singleton
     got = lossbook.batch_hard_triplet_loss(e, y, margin=0.7, soft=soft, squared=squared, reduction=reduction)
     expected = reduce_ref(batch_hard_reference(e.cpu(), y.cpu().tolist(), 0.7, soft, squared), reduction)
     assert got.dtype == dtype
@@ -306,7 +326,9 @@ def test_batch_hard_gradcheck(generator):
     e = randn(10, 3, generator=generator).requires_grad_()
     y = torch.tensor([0, 0, 1, 1, 1, 2, 2, 0, 3, 3])
     for soft, squared in itertools.product((False, True), (False, True)):
-        assert torch.autograd.gradcheck(lambda x: lossbook.batch_hard_triplet_loss(x, y, 2.0, soft, squared), (e,))
+        assert torch.autograd.gradcheck(
+            lambda x: lossbook.batch_hard_triplet_loss(x, y, 2.0, soft, squared), (e,)
+        )
 
 
 def test_batch_hard_with_no_valid_anchor_is_a_connected_zero():
@@ -315,7 +337,9 @@ def test_batch_hard_with_no_valid_anchor_is_a_connected_zero():
     assert loss.item() == 0.0 and loss.requires_grad
     loss.backward()
     assert torch.equal(e.grad, torch.zeros(4, 2))
-    assert lossbook.batch_hard_triplet_loss(e, torch.arange(4), reduction="none").shape == (0,)  # no positives
+    assert lossbook.batch_hard_triplet_loss(e, torch.arange(4), reduction="none").shape == (
+        0,
+    )  # no positives
 
 
 def test_batch_hard_with_duplicates_has_finite_gradients():
@@ -340,7 +364,10 @@ def test_center_loss_matches_the_formula(reduction, dtype, device, generator):
 
 
 def test_center_loss_gradcheck(generator):
-    x, c = randn(6, 2, generator=generator).requires_grad_(), randn(3, 2, generator=generator).requires_grad_()
+    x, c = (
+        randn(6, 2, generator=generator).requires_grad_(),
+        randn(3, 2, generator=generator).requires_grad_(),
+    )
     y = torch.tensor([0, 1, 2, 0, 1, 1])
     for reduction in REDUCTIONS:
         assert torch.autograd.gradcheck(lambda a, b: lossbook.center_loss(a, y, b, reduction), (x, c))
@@ -416,7 +443,9 @@ def test_lsoftmax_and_sphereface_logits_match_the_formulas(lam, m, generator):
     for i, j in itertools.product(range(8), range(4)):
         cos = (x[i] @ w[j] / (x[i].norm() * w[j].norm())).item()
         target = cos if j != y[i] else (lam * cos + psi_reference(math.acos(cos), m)) / (1 + lam)
-        assert ls[i, j].item() == pytest.approx(x[i].norm().item() * w[j].norm().item() * target, rel=1e-9, abs=1e-12)
+        assert ls[i, j].item() == pytest.approx(
+            x[i].norm().item() * w[j].norm().item() * target, rel=1e-9, abs=1e-12
+        )
         assert sf[i, j].item() == pytest.approx(x[i].norm().item() * target, rel=1e-9, abs=1e-12)
     if m == 1:  # no margin: plain (bias-free) logits
         torch.testing.assert_close(ls, x @ w.T)
@@ -436,7 +465,9 @@ def test_cosface_and_arcface_logits_match_the_formulas(easy_margin, generator):
         elif easy_margin:
             expected = math.cos(math.acos(c) + 0.5) if c > 0 else c
         else:
-            expected = math.cos(math.acos(c) + 0.5) if math.acos(c) <= math.pi - 0.5 else c - 0.5 * math.sin(0.5)
+            expected = (
+                math.cos(math.acos(c) + 0.5) if math.acos(c) <= math.pi - 0.5 else c - 0.5 * math.sin(0.5)
+            )
         assert af[i, j].item() == pytest.approx(10 * expected, abs=1e-9)
 
 
@@ -456,7 +487,11 @@ def test_margin_logits_have_no_nan_at_cos_plus_minus_one():
     for f in (lossbook.lsoftmax_logits, lossbook.sphereface_logits):
         out = f(x, w, y, margin=4)
         assert torch.isfinite(out).all() and all_finite_grad(F.cross_entropy(out, y), x, w)
-    for module in (lossbook.CosFaceLoss(2, 2), lossbook.ArcFaceLoss(2, 2), lossbook.SphereFaceLoss(2, 2, anneal=False)):
+    for module in (
+        lossbook.CosFaceLoss(2, 2),
+        lossbook.ArcFaceLoss(2, 2),
+        lossbook.SphereFaceLoss(2, 2, anneal=False),
+    ):
         with torch.no_grad():
             module.weight.copy_(w.detach().float())
         xf = x.detach().float().requires_grad_()
@@ -489,13 +524,41 @@ def test_margin_logits_gradcheck(generator):
 
 PML_CASES = [
     # (lossbook module, pml class name, pml kwargs)
-    (lambda: lossbook.LSoftmaxLoss(5, 4, margin=4, anneal=False), "LargeMarginSoftmaxLoss", {"margin": 4, "scale": 1}),
-    (lambda: lossbook.LSoftmaxLoss(5, 4, margin=2, anneal=False), "LargeMarginSoftmaxLoss", {"margin": 2, "scale": 1}),
-    (lambda: lossbook.SphereFaceLoss(5, 4, margin=4, anneal=False), "SphereFaceLoss", {"margin": 4, "scale": 1}),
-    (lambda: lossbook.SphereFaceLoss(5, 4, margin=3, anneal=False), "SphereFaceLoss", {"margin": 3, "scale": 1}),
-    (lambda: lossbook.CosFaceLoss(5, 4, scale=30.0, margin=0.35), "CosFaceLoss", {"margin": 0.35, "scale": 30}),
-    (lambda: lossbook.ArcFaceLoss(5, 4, scale=64.0, margin=0.5), "ArcFaceLoss", {"margin": math.degrees(0.5), "scale": 64}),
-    (lambda: lossbook.ArcFaceLoss(5, 4, scale=8.0, margin=1.2), "ArcFaceLoss", {"margin": math.degrees(1.2), "scale": 8}),
+    (
+        lambda: lossbook.LSoftmaxLoss(5, 4, margin=4, anneal=False),
+        "LargeMarginSoftmaxLoss",
+        {"margin": 4, "scale": 1},
+    ),
+    (
+        lambda: lossbook.LSoftmaxLoss(5, 4, margin=2, anneal=False),
+        "LargeMarginSoftmaxLoss",
+        {"margin": 2, "scale": 1},
+    ),
+    (
+        lambda: lossbook.SphereFaceLoss(5, 4, margin=4, anneal=False),
+        "SphereFaceLoss",
+        {"margin": 4, "scale": 1},
+    ),
+    (
+        lambda: lossbook.SphereFaceLoss(5, 4, margin=3, anneal=False),
+        "SphereFaceLoss",
+        {"margin": 3, "scale": 1},
+    ),
+    (
+        lambda: lossbook.CosFaceLoss(5, 4, scale=30.0, margin=0.35),
+        "CosFaceLoss",
+        {"margin": 0.35, "scale": 30},
+    ),
+    (
+        lambda: lossbook.ArcFaceLoss(5, 4, scale=64.0, margin=0.5),
+        "ArcFaceLoss",
+        {"margin": math.degrees(0.5), "scale": 64},
+    ),
+    (
+        lambda: lossbook.ArcFaceLoss(5, 4, scale=8.0, margin=1.2),
+        "ArcFaceLoss",
+        {"margin": math.degrees(1.2), "scale": 8},
+    ),
 ]
 
 
@@ -529,10 +592,26 @@ def test_margin_modules_are_the_cross_entropy_of_their_logits(generator):
     x = randn(12, 3, generator=generator, dtype=torch.float32)
     y = labels_for(12, 5, generator)
     for module, logits in (
-        (lossbook.CosFaceLoss(3, 5), lambda mod: lossbook.cosface_logits(lossbook.cosine_similarity_matrix(x, mod.weight), y, 30.0, 0.35)),
-        (lossbook.ArcFaceLoss(3, 5, easy_margin=True), lambda mod: lossbook.arcface_logits(lossbook.cosine_similarity_matrix(x, mod.weight), y, 64.0, 0.5, True)),
-        (lossbook.LSoftmaxLoss(3, 5, anneal=False), lambda mod: lossbook.lsoftmax_logits(x, mod.weight, y, 4, 0.0)),
-        (lossbook.SphereFaceLoss(3, 5).eval(), lambda mod: lossbook.sphereface_logits(x, mod.weight, y, 4, 1000.0)),
+        (
+            lossbook.CosFaceLoss(3, 5),
+            lambda mod: lossbook.cosface_logits(
+                lossbook.cosine_similarity_matrix(x, mod.weight), y, 30.0, 0.35
+            ),
+        ),
+        (
+            lossbook.ArcFaceLoss(3, 5, easy_margin=True),
+            lambda mod: lossbook.arcface_logits(
+                lossbook.cosine_similarity_matrix(x, mod.weight), y, 64.0, 0.5, True
+            ),
+        ),
+        (
+            lossbook.LSoftmaxLoss(3, 5, anneal=False),
+            lambda mod: lossbook.lsoftmax_logits(x, mod.weight, y, 4, 0.0),
+        ),
+        (
+            lossbook.SphereFaceLoss(3, 5).eval(),
+            lambda mod: lossbook.sphereface_logits(x, mod.weight, y, 4, 1000.0),
+        ),
     ):
         assert module.weight.shape == (5, 3)
         torch.testing.assert_close(module(x, y), F.cross_entropy(logits(module), y))
@@ -551,7 +630,9 @@ def test_sphereface_lambda_anneals_per_training_step_and_can_be_turned_off():
     assert int(module.iteration) == 3
     assert "iteration" in module.state_dict()
     assert lossbook.sphereface_lambda(10**6) == 5.0
-    assert lossbook.sphereface_lambda(10, base=100, gamma=1.0, power=2.0, lambda_min=0.0) == pytest.approx(100 / 121)
+    assert lossbook.sphereface_lambda(10, base=100, gamma=1.0, power=2.0, lambda_min=0.0) == pytest.approx(
+        100 / 121
+    )
     off = lossbook.SphereFaceLoss(2, 3, anneal=False)
     off(x, y)
     assert off.lam == 0.0
@@ -642,8 +723,19 @@ def test_every_public_name_is_exported_from_lossbook():
     for name in M.__all__:
         assert getattr(lossbook, name) is getattr(M, name)
     for name in (
-        "contrastive_loss", "triplet_margin_loss", "mine_triplets", "batch_hard_triplet_loss", "center_loss",
-        "CenterLoss", "lsoftmax_logits", "sphereface_logits", "cosface_logits", "arcface_logits",
-        "LSoftmaxLoss", "SphereFaceLoss", "CosFaceLoss", "ArcFaceLoss",
+        "contrastive_loss",
+        "triplet_margin_loss",
+        "mine_triplets",
+        "batch_hard_triplet_loss",
+        "center_loss",
+        "CenterLoss",
+        "lsoftmax_logits",
+        "sphereface_logits",
+        "cosface_logits",
+        "arcface_logits",
+        "LSoftmaxLoss",
+        "SphereFaceLoss",
+        "CosFaceLoss",
+        "ArcFaceLoss",
     ):
         assert name in M.__all__

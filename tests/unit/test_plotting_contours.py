@@ -8,7 +8,7 @@ import lossbook
 from lossbook import plotting
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def test_loss_surface_evaluates_the_loss_on_the_grid():
@@ -36,7 +36,9 @@ def test_loss_surface_refuses_a_wrong_shape():
 @pytest.mark.parametrize("log", [True, False])
 def test_contours_and_path_draw(log):
     fig, ax = plt.subplots()
-    contours = plotting.plot_loss_contours(ax, lambda a, b: a**2 + 3 * b**2 + 0.1, (-1, 1), (-1, 1), num=21, levels=5, log=log)
+    contours = plotting.plot_loss_contours(
+        ax, lambda a, b: a**2 + 3 * b**2 + 0.1, (-1, 1), (-1, 1), num=21, levels=5, log=log
+    )
     assert len(contours.levels) == 5
     plotting.plot_path(ax, [(1.0, 1.0), (0.5, 0.2), (0.0, 0.0)], label="path", color="C0")
     assert ax.get_legend_handles_labels()[1] == ["path"]

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from sklearn import metrics
 
 import lossbook
-from lossbook import regression as R
 
 REDUCTIONS = ["mean", "sum", "none"]
 SHAPES = [(), (7,), (3, 5), (2, 3, 4)]
@@ -112,7 +111,9 @@ def test_msle_agrees_with_sklearn(generator):
     expected = metrics.mean_squared_log_error(y_true.numpy(), y_pred.numpy())
     assert lossbook.msle_loss(y_pred, y_true).item() == pytest.approx(expected, rel=1e-12)
     per_element = lossbook.msle_loss(y_pred, y_true, reduction="none")
-    assert per_element.sum().item() == pytest.approx(lossbook.msle_loss(y_pred, y_true, reduction="sum").item())
+    assert per_element.sum().item() == pytest.approx(
+        lossbook.msle_loss(y_pred, y_true, reduction="sum").item()
+    )
 
 
 def test_mape_agrees_with_sklearn_including_zero_targets(generator):
@@ -134,7 +135,9 @@ def test_quantile_agrees_with_sklearn_pinball(q, generator):
     assert lossbook.quantile_loss(y_pred, y_true, q=q).item() == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize("loss", [lossbook.msle_loss, lossbook.mape_loss, lossbook.quantile_loss, lossbook.log_cosh_loss])
+@pytest.mark.parametrize(
+    "loss", [lossbook.msle_loss, lossbook.mape_loss, lossbook.quantile_loss, lossbook.log_cosh_loss]
+)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_non_torch_losses_keep_dtype_device_and_shape(loss, dtype, device, generator):
     x = (torch.rand(3, 4, generator=generator) * 5).to(dtype).to(device)
@@ -248,7 +251,9 @@ values = st.lists(st.floats(-0.99, 1e3, allow_nan=False, width=64), min_size=1, 
 def test_properties(data, which):
     loss, kw = ALL_LOSSES[which]
     xs = data.draw(values)
-    ys = data.draw(st.lists(st.floats(-0.99, 1e3, allow_nan=False, width=64), min_size=len(xs), max_size=len(xs)))
+    ys = data.draw(
+        st.lists(st.floats(-0.99, 1e3, allow_nan=False, width=64), min_size=len(xs), max_size=len(xs))
+    )
     x = torch.tensor(xs, dtype=torch.float64)
     y = torch.tensor(ys, dtype=torch.float64)
     per_element = loss(x, y, reduction="none", **kw)
@@ -371,9 +376,13 @@ def test_source_000_snippets():
 def test_minimizers_are_mean_median_quantile():
     sample = torch.tensor([1.0, 2.0, 2.5, 3.0, 10.0, 40.0], dtype=torch.float64)
     grid = torch.linspace(0, 45, 45001, dtype=torch.float64)
+
     def argmin(loss, **kw):
         values = torch.stack([loss(torch.full_like(sample, c), sample, **kw) for c in grid[::50]])
         return grid[::50][values.argmin()].item()
+
     assert argmin(lossbook.mse_loss) == pytest.approx(sample.mean().item(), abs=0.05)
     assert 2.5 <= argmin(lossbook.mae_loss) <= 3.0
-    assert argmin(lossbook.quantile_loss, q=0.9) == pytest.approx(np.quantile(sample.numpy(), 0.9, method="inverted_cdf"), abs=0.05)
+    assert argmin(lossbook.quantile_loss, q=0.9) == pytest.approx(
+        np.quantile(sample.numpy(), 0.9, method="inverted_cdf"), abs=0.05
+    )

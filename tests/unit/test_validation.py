@@ -40,7 +40,11 @@ def test_check_pair_casts_target_to_input_dtype():
     [
         (dict(low=0.0, low_inclusive=False), 0.0, r"delta must be > 0; got 0.0"),
         (dict(low=0.0), -1, r"delta must be >= 0; got -1.0"),
-        (dict(low=0.0, high=1.0, low_inclusive=False, high_inclusive=False), 1.0, r"delta must be in \(0, 1\); got 1.0"),
+        (
+            dict(low=0.0, high=1.0, low_inclusive=False, high_inclusive=False),
+            1.0,
+            r"delta must be in \(0, 1\); got 1.0",
+        ),
         (dict(), float("nan"), "got nan"),
     ],
 )
@@ -86,5 +90,8 @@ def test_check_class_indices_returns_the_range_and_names_a_bad_index():
     assert check_class_indices("target", torch.tensor([3, 0, 2]), 4) == (0, 3)
     assert check_class_indices("target", torch.tensor([-100, 1]), 4, ignore_index=-100) == (-100, 1)
     assert check_class_indices("target", torch.tensor([], dtype=torch.long), 4) is None
-    with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 4\) or equal ignore_index=-100; got a class index equal to 4"):
+    with pytest.raises(
+        ValueError,
+        match=r"target must hold class indices in \[0, 4\) or equal ignore_index=-100; got a class index equal to 4",
+    ):
         check_class_indices("target", torch.tensor([1, 4]), 4, ignore_index=-100)
