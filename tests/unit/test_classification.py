@@ -1029,7 +1029,7 @@ def test_check_in_interval_reports_the_offending_value_and_nan():
 
 
 def test_fit_progress_in_a_terminal_leaves_a_blank_line_only(capsys):
-    from lossbook import training
+    from lossbook.book import training
 
     model = torch.nn.Linear(2, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)

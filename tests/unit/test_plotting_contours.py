@@ -1,11 +1,11 @@
-"""lossbook.plotting's loss-surface helpers (used by the concepts chapter)."""
+"""lossbook.book.plotting's loss-surface helpers (used by the concepts chapter)."""
 
 import matplotlib
 import pytest
 import torch
 
 import lossbook
-from lossbook import plotting
+from lossbook.book import plotting
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

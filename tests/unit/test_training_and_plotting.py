@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 import lossbook
-from lossbook import plotting, training
+from lossbook.book import plotting, training
 
 matplotlib.use("Agg")
 

@@ -1,7 +1,8 @@
 """Small data sets that ship inside packages or are generated: no download, ever.
 
 The chapters train on scikit-learn's digits (1,797 images of 8x8 pixels, in the
-scikit-learn wheel), so they run offline, in CI and in Colab alike.
+scikit-learn wheel), so they run offline, in CI and in Colab alike. scikit-learn is imported
+by the function that loads them, so ``import lossbook`` does not need it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
+from . import require
 
 
 @dataclass
@@ -23,13 +26,14 @@ class Split:
 
 def load_digits_split(test_fraction: float = 0.25, seed: int = 0) -> Split:
     """scikit-learn's digits as tensors, split into train and test sets, stratified and seeded."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    user = "lossbook.book.datasets.load_digits_split"
+    sklearn_datasets = require("sklearn.datasets", user=user)
+    model_selection = require("sklearn.model_selection", user=user)
 
-    digits = load_digits()
+    digits = sklearn_datasets.load_digits()
     images = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
     labels = torch.tensor(digits.target, dtype=torch.int64)
-    train_idx, test_idx = train_test_split(
+    train_idx, test_idx = model_selection.train_test_split(
         torch.arange(len(labels)).numpy(),
         test_size=test_fraction,
         random_state=seed,
@@ -49,7 +53,9 @@ class DigitLines:
 
     def strings(self) -> list[str]:
         """The digits of each line as a string, e.g. ``"4071"``."""
-        return ["".join(str(int(d)) for d in row[:n]) for row, n in zip(self.digits, self.lengths)]
+        return [
+            "".join(str(int(d)) for d in row[:n]) for row, n in zip(self.digits, self.lengths, strict=True)
+        ]
 
 
 def make_digit_lines(
@@ -90,7 +96,8 @@ def make_digit_lines(
         raise ValueError(f"need 1 <= min_digits <= max_digits; got {min_digits} and {max_digits}")
     if images.dim() != 4 or images.shape[1:] != (1, 8, 8) or labels.shape != images.shape[:1]:
         raise ValueError(
-            f"images must be (M, 1, 8, 8) with labels (M,); got {tuple(images.shape)} and {tuple(labels.shape)}"
+            "images must be (M, 1, 8, 8) with labels (M,); "
+            f"got {tuple(images.shape)} and {tuple(labels.shape)}"
         )
     rng = np.random.default_rng(seed)
     pictures = images[:, 0].numpy()

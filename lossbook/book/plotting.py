@@ -1,10 +1,13 @@
 """The book's plotting style and fonts, in one place.
 
 ``use_book_style()`` registers a CJK-capable font (Noto Sans CJK SC, shipped by the
-``mplfonts`` package, installed with ``pip install lossbook[book]``) so Chinese labels render
+``mplfonts`` package, installed with ``pip install "lossbook[book]"``) so Chinese labels render
 instead of boxes and "missing glyph" warnings, and sets one look for every figure.
 ``show(fig)`` displays a figure as a PNG and closes it, so a notebook stores the image and
 nothing else (no ``<Figure size ...>`` text for nbval to compare).
+
+matplotlib is imported by the functions that draw, not by this module, so that the losses and
+the grids of :func:`loss_surface` work with ``pip install lossbook`` alone.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ import importlib.util
 import io
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-from matplotlib import font_manager
+from . import INSTALL_HINT, require
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FONT_NAME = "Noto Sans CJK SC"
@@ -48,14 +50,17 @@ def use_book_style() -> None:
     """Set the book's matplotlib style and register the CJK font (idempotent).
 
     Raises:
-        RuntimeError: when no CJK font is available, with the command that installs it;
-            failing loudly beats figures whose Chinese labels are empty boxes.
+        ImportError: when matplotlib or the CJK font is missing, with the command that
+            installs them; failing loudly beats figures whose Chinese labels are empty boxes.
     """
+    plt = require("matplotlib.pyplot", user="lossbook.book.plotting.use_book_style")
+    font_manager = require("matplotlib.font_manager", user="lossbook.book.plotting.use_book_style")
     path = cjk_font_path()
     if path is None:
-        raise RuntimeError(
-            "lossbook.plotting needs the Noto Sans CJK font from the 'mplfonts' package: "
-            "pip install 'lossbook[book]' (or pip install mplfonts)"
+        raise ImportError(
+            "lossbook.book.plotting needs the Noto Sans CJK font from the 'mplfonts' package: "
+            f"{INSTALL_HINT} (or pip install mplfonts)",
+            name="mplfonts",
         )
     if CJK_FONT_NAME not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(path))
@@ -79,6 +84,7 @@ def use_book_style() -> None:
 
 def show(fig) -> None:
     """Display ``fig`` as a PNG in the notebook (or do nothing outside one), then close it."""
+    plt = require("matplotlib.pyplot", user="lossbook.book.plotting.show")
     buffer = io.BytesIO()
     # No metadata: the same figure gives the same bytes, so re-runs do not churn git diffs.
     fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
