@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lossbook
-from lossbook import ctc as M
+from lossbook.ctc import _trellis as M
 
 REDUCTIONS = ["mean", "sum", "none"]
 

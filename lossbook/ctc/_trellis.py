@@ -45,8 +45,8 @@ from collections.abc import Sequence
 
 import torch
 
-from ._base import Loss, first_order_backward
-from .validation import check_integer_tensor, check_reduction, check_tensor, compute_dtype
+from .._base import Loss, first_order_backward
+from ..validation import check_integer_tensor, check_reduction, check_tensor, compute_dtype
 
 __all__ = [
     "ctc_collapse",

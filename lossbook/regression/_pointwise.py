@@ -13,8 +13,8 @@ import math
 
 import torch
 
-from ._base import Loss
-from .validation import (
+from .._base import Loss
+from ..validation import (
     check_number,
     check_pair,
     check_reduction,
