@@ -5,10 +5,11 @@ plain PyTorch, as a function (``lossbook.mse_loss``) and an ``nn.Module``
 (``lossbook.MSELoss``), and checked against an independent reference.
 """
 
-from . import classification, ctc, metric, regression
+from . import classification, ctc, distribution_matching, metric, regression
 from ._version import __version__
 from .classification import *  # noqa: F403
 from .ctc import *  # noqa: F403
+from .distribution_matching import *  # noqa: F403
 from .metric import *  # noqa: F403
 from .regression import *  # noqa: F403
 
@@ -18,4 +19,5 @@ __all__ = [
     *classification.__all__,
     *metric.__all__,
     *ctc.__all__,
+    *distribution_matching.__all__,
 ]
