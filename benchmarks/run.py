@@ -10,41 +10,15 @@ time against problem size) to ``--out``, and prints the Markdown tables.
 from __future__ import annotations
 
 import argparse
-import csv
-import os
-import platform
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
-from . import cases_classification, cases_ctc, cases_metric, cases_regression, scaling
-from .timing import COLUMNS, Case, markdown_table, measure, rows
+from . import report, scaling
+from .cases import all_cases
+from .measure import measure
 
-
-def all_cases(quick: bool) -> list[Case]:
-    return [
-        *cases_regression.cases(quick),
-        *cases_classification.cases(quick),
-        *cases_metric.cases(quick),
-        *cases_ctc.cases(quick),
-    ]
-
-
-def machine_description(device: str) -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    where = f"CPU {cpu}, {os.cpu_count()} logical cores"
-    if device == "cuda":
-        where = f"GPU {torch.cuda.get_device_name()} (host: {where})"
-    return (
-        f"{where}; torch {torch.__version__}; {torch.get_num_threads()} threads; "
-        f"Python {platform.python_version()}; {datetime.now(timezone.utc):%Y-%m-%d}"
-    )
+__all__ = ["all_cases", "main"]
 
 
 def main(argv=None) -> str:
@@ -65,27 +39,15 @@ def main(argv=None) -> str:
     reports = []
     for device in devices:
         results = [measure(case, device=device, repeats=repeats) for case in all_cases(args.quick)]
-        header = (
-            f"Forward + backward, lossbook against torch, median of {repeats} interleaved pairs; "
-            f"peak memory allocated beyond the inputs.\n\nMachine: {machine_description(device)}."
-        )
-        report = f"## {device.upper()}\n\n{header}\n\n{markdown_table(results)}"
-        reports.append(report)
-        print(report, flush=True)
+        text = report.device_report(device, repeats, results)
+        reports.append(text)
+        print(text, flush=True)
         if args.out is not None:
-            args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / f"{device}.md").write_text(report + "\n", encoding="utf-8")
-            with open(args.out / f"{device}.csv", "w", newline="", encoding="utf-8") as f:
-                writer = csv.DictWriter(f, fieldnames=COLUMNS)
-                writer.writeheader()
-                writer.writerows(rows(results))
+            report.write_tables(args.out, device, text, results)
         if not args.no_scaling:
             points = scaling.run(args.quick, device, repeats)
             if args.out is not None:
-                with open(args.out / f"{device}-scaling.csv", "w", newline="", encoding="utf-8") as f:
-                    writer = csv.DictWriter(f, fieldnames=list(points[0]))
-                    writer.writeheader()
-                    writer.writerows(points)
+                report.write_scaling(args.out, device, points)
     return "\n\n".join(reports)
 
 

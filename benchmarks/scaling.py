@@ -12,8 +12,9 @@ import torch.nn.functional as F
 
 import lossbook
 
-from . import cases_ctc
-from .timing import Case, measure
+from .case import Case, Result
+from .cases import ctc
+from .measure import measure
 
 
 def _mse(numel: int) -> Case:
@@ -34,8 +35,8 @@ def _cross_entropy(classes: int, batch: int = 1024) -> Case:
 
 
 def _ctc(length: int, batch: int = 16, classes: int = 28) -> Case:
-    make = cases_ctc.make_inputs(length, batch, classes, max(1, length // 5))
-    return Case("scaling", "ctc_loss", str(length), make, cases_ctc.ours, cases_ctc.theirs, 1.5)
+    make = ctc.make_inputs(length, batch, classes, max(1, length // 5))
+    return Case("scaling", "ctc_loss", str(length), make, ctc.ours, ctc.theirs, 1.5)
 
 
 def series(quick: bool) -> dict[str, tuple[str, list[Case]]]:
@@ -56,19 +57,10 @@ def series(quick: bool) -> dict[str, tuple[str, list[Case]]]:
     }
 
 
-def run(quick: bool, device: str, repeats: int) -> list[dict]:
-    out = []
-    for name, (axis, cases) in series(quick).items():
-        for case in cases:
-            r = measure(case, device=device, repeats=repeats, memory=False)
-            out.append(
-                {
-                    "device": device,
-                    "series": name,
-                    "axis": axis,
-                    "size": int(case.size),
-                    "lossbook_ms": f"{r.ours_ms:.4f}",
-                    "torch_ms": f"{r.theirs_ms:.4f}",
-                }
-            )
-    return out
+def run(quick: bool, device: str, repeats: int) -> list[tuple[str, str, Result]]:
+    """Every point of every series, timed (no memory): ``(series, axis label, result)``."""
+    return [
+        (name, axis, measure(case, device=device, repeats=repeats, memory=False))
+        for name, (axis, cases) in series(quick).items()
+        for case in cases
+    ]

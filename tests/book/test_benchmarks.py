@@ -1,24 +1,37 @@
 """Smoke test of the benchmark entry point at tiny sizes (no timing assertions: timings vary)."""
 
 import csv
+import pkgutil
 
-from benchmarks import run, scaling
-from benchmarks.timing import COLUMNS
+import pytest
+
+from benchmarks import cases, run, scaling
+from benchmarks.report import COLUMNS, SCALING_COLUMNS
+
+pytestmark = pytest.mark.slow
+
+
+def test_every_cases_module_is_registered_under_its_family_name():
+    modules = {info.name for info in pkgutil.iter_modules(cases.__path__) if not info.name.startswith("_")}
+    assert {family.__name__.rsplit(".", 1)[1] for family in cases.FAMILIES} == modules
+    for family in cases.FAMILIES:
+        assert family.FAMILY == family.__name__.rsplit(".", 1)[1]
+        assert {case.group for case in family.cases(quick=True)} == {family.FAMILY}
 
 
 def test_benchmark_entry_point_writes_tables_and_scaling(tmp_path, capsys):
     report = run.main(["--quick", "--out", str(tmp_path), "--device", "cpu"])
-    cases = run.all_cases(quick=True)
-    assert cases, "no benchmark cases registered"
+    all_cases = run.all_cases(quick=True)
+    assert all_cases, "no benchmark cases registered"
     assert "torch 2" in report and "threads" in report and "Machine:" in report
-    for case in cases:
+    for case in all_cases:
         assert f"| {case.group} | {case.name} |" in report
     assert report in capsys.readouterr().out
 
     with open(tmp_path / "cpu.csv", encoding="utf-8") as f:
         table = list(csv.DictReader(f))
     assert list(table[0]) == COLUMNS
-    assert len(table) == len(cases)
+    assert len(table) == len(all_cases)
     for row in table:
         assert float(row["time_ratio"]) > 0
         assert float(row["lossbook_peak_mib"]) >= 0 and float(row["torch_peak_mib"]) >= 0
@@ -26,7 +39,8 @@ def test_benchmark_entry_point_writes_tables_and_scaling(tmp_path, capsys):
 
     with open(tmp_path / "cpu-scaling.csv", encoding="utf-8") as f:
         points = list(csv.DictReader(f))
-    expected = sum(len(cases) for _, cases in scaling.series(quick=True).values())
+    expected = sum(len(series_cases) for _, series_cases in scaling.series(quick=True).values())
     assert len(points) == expected
+    assert list(points[0]) == SCALING_COLUMNS
     assert {p["series"] for p in points} == {"mse_loss", "cross_entropy", "ctc_loss"}
     assert (tmp_path / "cpu.md").read_text(encoding="utf-8").startswith("## CPU")

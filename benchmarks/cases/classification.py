@@ -1,7 +1,8 @@
-"""Benchmark cases of lossbook.classification: forward + backward on the CPU.
+"""Benchmark cases of the classification losses: forward + backward.
 
-Cross-entropy on 4096 x 1000 logits (a batch of an ImageNet-sized classifier), with and
-without label smoothing, and BCE-with-logits on 4M elements (a multi-label or dense output).
+Cross-entropy (with and without label smoothing), NLL and KL divergence on 4096 x 1000
+(a batch of an ImageNet-sized classifier); BCE and BCE-with-logits on 4M elements (a
+multi-label or dense output); the multi-class hinge loss on 4096 x 100.
 """
 
 import torch
@@ -9,7 +10,9 @@ import torch.nn.functional as F
 
 import lossbook
 
-from .timing import Case
+from ..case import Case
+
+FAMILY = "classification"
 
 
 def cases(quick: bool) -> list[Case]:
@@ -53,7 +56,7 @@ def cases(quick: bool) -> list[Case]:
     bce_size = f"{numel:,} elements"
     return [
         Case(
-            "classification",
+            FAMILY,
             "cross_entropy",
             ce_size,
             make_logits,
@@ -62,7 +65,7 @@ def cases(quick: bool) -> list[Case]:
             1.2,
         ),
         Case(
-            "classification",
+            FAMILY,
             "cross_entropy (label_smoothing=0.1)",
             ce_size,
             make_logits,
@@ -71,7 +74,7 @@ def cases(quick: bool) -> list[Case]:
             1.2,
         ),
         Case(
-            "classification",
+            FAMILY,
             "binary_cross_entropy_with_logits",
             bce_size,
             make_binary,
@@ -79,9 +82,9 @@ def cases(quick: bool) -> list[Case]:
             F.binary_cross_entropy_with_logits,
             1.2,
         ),
-        Case("classification", "nll_loss", ce_size, make_log_probs, lossbook.nll_loss, F.nll_loss, 1.2),
+        Case(FAMILY, "nll_loss", ce_size, make_log_probs, lossbook.nll_loss, F.nll_loss, 1.2),
         Case(
-            "classification",
+            FAMILY,
             "binary_cross_entropy",
             bce_size,
             make_probabilities,
@@ -90,7 +93,7 @@ def cases(quick: bool) -> list[Case]:
             1.2,
         ),
         Case(
-            "classification",
+            FAMILY,
             "kl_div (batchmean)",
             ce_size,
             make_distributions,
@@ -99,7 +102,7 @@ def cases(quick: bool) -> list[Case]:
             1.2,
         ),
         Case(
-            "classification",
+            FAMILY,
             "multi_margin_loss",
             f"{margin_rows:,} x {margin_classes:,}",
             make_scores,

@@ -1,11 +1,13 @@
-"""Benchmark cases of lossbook.metric that have a torch built-in: the triplet margin loss."""
+"""Benchmark cases of the metric-learning losses that have a torch built-in: the triplet margin loss."""
 
 import torch
 import torch.nn.functional as F
 
 import lossbook
 
-from .timing import Case
+from ..case import Case
+
+FAMILY = "metric_learning"
 
 
 def cases(quick: bool) -> list[Case]:
@@ -17,7 +19,7 @@ def cases(quick: bool) -> list[Case]:
 
     return [
         Case(
-            "metric",
+            FAMILY,
             "triplet_margin_loss",
             f"{batch:,} x {dim}",
             make,

@@ -1,4 +1,4 @@
-"""Benchmark cases of lossbook.ctc: forward + backward of the CTC loss against torch's native one.
+"""Benchmark cases of the CTC loss: forward + backward against torch's native one.
 
 Both receive ``log_softmax`` of the same logits inside the timed graph (the gradient reaches
 the logits), mean reduction. The issue's sizes have every sample with all T frames and S
@@ -12,7 +12,9 @@ import torch.nn.functional as F
 
 import lossbook
 
-from .timing import Case
+from ..case import Case
+
+FAMILY = "ctc"
 
 SIZES = [(50, 16, 28, 10), (150, 32, 40, 40), (400, 32, 80, 100)]
 QUICK_SIZES = [(12, 3, 6, 4)]
@@ -47,11 +49,11 @@ def theirs(logits, targets, input_lengths, target_lengths):
 def cases(quick: bool) -> list[Case]:
     sizes = QUICK_SIZES if quick else SIZES
     return [
-        Case("ctc", "ctc", f"T={T} N={N} C={C} S={S}", make_inputs(T, N, C, S), ours, theirs, 1.5)
+        Case(FAMILY, "ctc", f"T={T} N={N} C={C} S={S}", make_inputs(T, N, C, S), ours, theirs, 1.5)
         for T, N, C, S in sizes
     ] + [
         Case(
-            "ctc",
+            FAMILY,
             "ctc (variable lengths)",
             f"T={T} N={N} C={C} S={S}",
             make_inputs(T, N, C, S, True),
