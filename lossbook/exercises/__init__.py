@@ -8,21 +8,14 @@ Used in a chapter (or anywhere) as::
     ex.huber.solution()
 
 Each check prints one message: that the answer passed, or the first failing case (inputs,
-expected, got) with a hint aimed at the likely mistake. ``set_language("zh")`` switches every
+expected, got) with a hint aimed at the likely mistake, and returns a result that is true when
+the answer passed (``assert ex.huber.check(my_huber)``). ``set_language("zh")`` switches every
 message to Chinese, as the Chinese edition of each chapter does.
 """
 
-from ._core import (
-    AnswerExercise,
-    Case,
-    Exercise,
-    Feedback,
-    FunctionExercise,
-    Mistake,
-    Text,
-    get_language,
-    set_language,
-)
+from ._exercise import AnswerExercise, Case, CheckResult, Exercise, Feedback, Mistake
+from ._function import FunctionExercise
+from ._messages import Text, get_language, set_language
 
 CHAPTERS = ("concepts", "history", "regression", "classification", "metric_learning", "ctc")
 
@@ -36,5 +29,6 @@ __all__ = [
     "Mistake",
     "Text",
     "Feedback",
+    "CheckResult",
     "CHAPTERS",
 ]

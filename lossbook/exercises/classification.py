@@ -1,9 +1,11 @@
 """Exercises of the classification chapter.
 
 >>> from lossbook.exercises import classification as ex
->>> ex.bce_with_logits.check(None)
+>>> result = ex.bce_with_logits.check(None)  # prints the message
 ✗ Not yet: ex.bce_with_logits(...) returned None. Write its body and run the cell again.
   ex.bce_with_logits.hint() gives a hint and ex.bce_with_logits.solution() a worked solution.
+>>> bool(result)  # true once the answer passes
+False
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import torch
 import lossbook
 
 from ..validation import reduce as _reduce
-from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
+from ._exercise import AnswerExercise, Case, Mistake
+from ._function import FunctionExercise
+from ._messages import Text
 
 __all__ = ["bce_with_logits", "cross_entropy", "ce_grad", "sigmoid_focal", "weight_scale", "imbalance"]
 

@@ -1,9 +1,11 @@
 """Exercises of the chapter "What a loss function is".
 
 >>> from lossbook.exercises import concepts as ex
->>> ex.mse.check(None)
+>>> result = ex.mse.check(None)  # prints the message
 ✗ Not yet: ex.mse(...) returned None. Write its body and run the cell again.
   ex.mse.hint() gives a hint and ex.mse.solution() a worked solution.
+>>> bool(result)  # true once the answer passes
+False
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import torch.nn.functional as F
 import lossbook
 
 from ..validation import reduce as _reduce
-from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
+from ._exercise import AnswerExercise, Case, Mistake
+from ._function import FunctionExercise
+from ._messages import Text
 
 __all__ = ["mse", "mse_grad", "centred_condition", "sum_learning_rate", "pos_weight", "smooth_asymmetric"]
 

@@ -1,9 +1,11 @@
 """Exercises of the CTC chapter.
 
 >>> from lossbook.exercises import ctc as ex
->>> ex.collapse.check(None)
+>>> result = ex.collapse.check(None)  # prints the message
 ✗ Not yet: ex.collapse(...) returned None. Write its body and run the cell again.
   ex.collapse.hint() gives a hint and ex.collapse.solution() a worked solution.
+>>> bool(result)  # true once the answer passes
+False
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import torch
 
 import lossbook
 
-from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
+from ._exercise import AnswerExercise, Case, Mistake
+from ._function import FunctionExercise
+from ._messages import Text
 
 __all__ = ["collapse", "min_frames", "ctc_nll", "ctc_grad", "gradcheck", "all_blank"]
 

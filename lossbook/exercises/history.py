@@ -1,9 +1,11 @@
 """Exercises of the chapter "A short history of loss functions".
 
 >>> from lossbook.exercises import history as ex
->>> ex.least_squares_line.check(None)
+>>> result = ex.least_squares_line.check(None)  # prints the message
 ✗ Not yet: ex.least_squares_line(...) returned None. Write its body and run the cell again.
   ex.least_squares_line.hint() gives a hint and ex.least_squares_line.solution() a worked solution.
+>>> bool(result)  # true once the answer passes
+False
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import torch
 import torch.nn.functional as F
 
 from ..validation import reduce as _reduce
-from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
+from ._exercise import AnswerExercise, Case, Mistake
+from ._function import FunctionExercise
+from ._messages import Text
 
 __all__ = [
     "busiest_decade",

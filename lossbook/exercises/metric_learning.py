@@ -1,9 +1,11 @@
 """Exercises of the metric-learning chapter.
 
 >>> from lossbook.exercises import metric_learning as ex
->>> ex.contrastive.check(None)
+>>> result = ex.contrastive.check(None)  # prints the message
 ✗ Not yet: ex.contrastive(...) returned None. Write its body and run the cell again.
   ex.contrastive.hint() gives a hint and ex.contrastive.solution() a worked solution.
+>>> bool(result)  # true once the answer passes
+False
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import torch
 import lossbook
 
 from ..validation import reduce as _reduce
-from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
+from ._exercise import AnswerExercise, Case, Mistake
+from ._function import FunctionExercise
+from ._messages import Text
 
 __all__ = ["contrastive", "triplet", "triplet_grad", "count_triplets", "center_alone", "arcface_jump"]
 

@@ -1,9 +1,11 @@
 """Exercises of the regression chapter.
 
 >>> from lossbook.exercises import regression as ex
->>> ex.huber.check(None)
+>>> result = ex.huber.check(None)  # prints the message
 ✗ Not yet: ex.huber(...) returned None. Write its body and run the cell again.
   ex.huber.hint() gives a hint and ex.huber.solution() a worked solution.
+>>> bool(result)  # true once the answer passes
+False
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import torch
 import lossbook
 
 from ..validation import reduce as _reduce
-from ._core import AnswerExercise, Case, FunctionExercise, Mistake, Text
+from ._exercise import AnswerExercise, Case, Mistake
+from ._function import FunctionExercise
+from ._messages import Text
 
 __all__ = ["huber", "log_cosh_grad", "log_cosh", "quantile", "quantile_shift", "outliers"]
 

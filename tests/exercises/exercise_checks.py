@@ -2,7 +2,7 @@
 
 import torch
 
-from lossbook.exercises._core import REDUCTION_MISTAKES
+from lossbook.exercises._messages import REDUCTION_MISTAKES
 
 
 def assert_fails(exercise, answer, reason, *fragments):

@@ -143,6 +143,20 @@ def test_check_hint_and_solution_print_in_the_chosen_language(pair, language, ca
     assert bool(CJK.search(prose)) == (language == "zh"), prose
 
 
+@pytest.mark.parametrize("pair", [EXERCISES[0], FUNCTION_EXERCISES[0], ANSWER_EXERCISES[0]], ids=ids)
+def test_check_returns_a_result_that_is_true_only_when_passed_and_that_jupyter_does_not_show(pair, capsys):
+    from IPython.core.formatters import DisplayFormatter
+
+    exercise = get(pair)
+    right = exercise._solution if isinstance(exercise, FunctionExercise) else exercise.answer
+    passed, failed = exercise.check(right), exercise.check(None)
+    assert passed and not failed
+    assert (passed.reason, failed.reason) == ("correct", "not_yet")
+    # printed once each; as the last line of a cell (the chapters' ex.x.check(...)) no Out[] follows
+    assert capsys.readouterr().out == f"{passed.message}\n{failed.message}\n"
+    assert DisplayFormatter().format(passed) == DisplayFormatter().format(failed) == ({}, {})
+
+
 def test_set_language_refuses_an_unknown_language():
     with pytest.raises(ValueError, match="language must be one of"):
         exercises.set_language("fr")

@@ -10,7 +10,7 @@ from exercise_checks import assert_fails
 
 import lossbook
 from lossbook.exercises import metric_learning as ex
-from lossbook.exercises._core import REDUCTION_MISTAKES
+from lossbook.exercises._messages import REDUCTION_MISTAKES
 from lossbook.validation import reduce as _reduce
 
 
