@@ -3,7 +3,6 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_checks import assert_fails
 
 from lossbook.exercises import classification as ex
 from lossbook.validation import reduce
@@ -75,7 +74,7 @@ def bce_sum_for_mean(input, target, reduction="mean"):
     ],
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
-def test_bce_with_logits_names_the_mistake(answer, reason, hint, language):
+def test_bce_with_logits_names_the_mistake(answer, reason, hint, language, assert_fails):
     assert_fails(ex.bce_with_logits, answer, reason, pick(language, hint))
 
 
@@ -92,7 +91,7 @@ def test_bce_with_logits_accepts_the_max_abs_form_and_logsigmoid():
     assert ex.bce_with_logits.evaluate(with_logsigmoid).passed
 
 
-def test_bce_with_logits_reports_a_detached_result_and_a_dtype_change():
+def test_bce_with_logits_reports_a_detached_result_and_a_dtype_change(assert_fails):
     def through_item(input, target, reduction="mean"):
         loss = F.softplus(-input) + (1 - target) * input
         return torch.tensor(reduce(loss, reduction).tolist(), dtype=input.dtype)
@@ -197,11 +196,11 @@ def ce_keepdim_gather(input, target, reduction="mean"):
     ],
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
-def test_cross_entropy_names_the_mistake(answer, reason, hint, language):
+def test_cross_entropy_names_the_mistake(answer, reason, hint, language, assert_fails):
     assert_fails(ex.cross_entropy, answer, reason, pick(language, hint))
 
 
-def test_cross_entropy_reports_a_kept_dimension_and_accepts_log_softmax_with_gather():
+def test_cross_entropy_reports_a_kept_dimension_and_accepts_log_softmax_with_gather(assert_fails):
     assert_fails(ex.cross_entropy, ce_keepdim_gather, "wrong_shape", "(5, 1)", "(5,)")
 
     def with_log_softmax(input, target, reduction="mean"):
@@ -265,7 +264,7 @@ def grad_divided_by_classes(logits, target):
     ],
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
-def test_ce_grad_names_the_mistake(answer, reason, hint, language):
+def test_ce_grad_names_the_mistake(answer, reason, hint, language, assert_fails):
     assert_fails(ex.ce_grad, answer, reason, pick(language, hint))
 
 
@@ -354,11 +353,11 @@ def focal_sum_always(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     ],
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
-def test_sigmoid_focal_names_the_mistake(answer, reason, hint, language):
+def test_sigmoid_focal_names_the_mistake(answer, reason, hint, language, assert_fails):
     assert_fails(ex.sigmoid_focal, answer, reason, pick(language, hint))
 
 
-def test_sigmoid_focal_reports_source_004s_float32_clamp_as_not_finite():
+def test_sigmoid_focal_reports_source_004s_float32_clamp_as_not_finite(assert_fails):
     # with eps = 1e-9, 1 - eps rounds to 1 in float32: the clamp lets log(0) through
     def clamped_1e9(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
         p = torch.clamp(torch.sigmoid(input), 1e-9, 1.0 - 1e-9)
@@ -369,7 +368,7 @@ def test_sigmoid_focal_reports_source_004s_float32_clamp_as_not_finite():
     assert_fails(ex.sigmoid_focal, clamped_1e9, "not_finite", "float32", "do not take log(sigmoid(x))")
 
 
-def test_a_wrong_answer_that_is_merely_smaller_is_not_called_clamped():
+def test_a_wrong_answer_that_is_merely_smaller_is_not_called_clamped(assert_fails):
     def half_the_loss(input, target, reduction="mean"):
         return reduce(0.5 * (F.softplus(-input) + (1 - target) * input), reduction)
 
@@ -391,7 +390,7 @@ def test_sigmoid_focal_accepts_torchvisions_formula():
 # -- answers ----------------------------------------------------------------------------------------------
 
 
-def test_weight_scale_answers(language):
+def test_weight_scale_answers(language, assert_fails):
     assert ex.weight_scale.evaluate(" Unchanged ").passed
     assert_fails(ex.weight_scale, "larger", "mistake:larger", pick(language, ("Σ_i w_{y_i}", "Σ_i w_{y_i}")))
     assert_fails(
@@ -413,7 +412,7 @@ def test_weight_scale_claim_holds_for_the_loss_and_its_gradient():
     assert torch.allclose(*(torch.autograd.grad(v, x)[0] for v in (one, ten)))
 
 
-def test_imbalance_answers(language):
+def test_imbalance_answers(language, assert_fails):
     assert ex.imbalance.evaluate("WEIGHTS").passed
     assert_fails(ex.imbalance, "gamma", "mistake:gamma", pick(language, ("focal, γ = 2", "γ = 2")))
     assert_fails(ex.imbalance, "both", "mistake:both", pick(language, ("does not beat", "也没有超过")))

@@ -4,7 +4,6 @@ import math
 
 import pytest
 import torch
-from exercise_checks import assert_fails_with_its_hint, check_answer_exercise
 
 from lossbook.exercises import concepts as ex
 from lossbook.validation import reduce as _reduce
@@ -84,7 +83,7 @@ def mse_in_place(input, target, reduction="mean"):
         (mse_in_place, "raised"),  # autograd refuses the in-place change of a leaf that requires grad
     ],
 )
-def test_mse_wrong_answers(answer, reason, language):
+def test_mse_wrong_answers(answer, reason, language, assert_fails_with_its_hint):
     assert_fails_with_its_hint(ex.mse, answer, reason, language)
 
 
@@ -101,7 +100,7 @@ def test_mse_wrong_answers(answer, reason, language):
         (lambda input, target: torch.sign(input - target) / input.numel(), "wrong_value"),
     ],
 )
-def test_mse_grad_wrong_answers(answer, reason, language):
+def test_mse_grad_wrong_answers(answer, reason, language, assert_fails_with_its_hint):
     assert_fails_with_its_hint(ex.mse_grad, answer, reason, language)
 
 
@@ -174,7 +173,7 @@ def smooth_sum_for_mean(input, target, under=2.0, k=10.0, reduction="mean"):
         (smooth_sum_for_mean, "reduction_sum_for_mean"),
     ],
 )
-def test_smooth_asymmetric_wrong_answers(answer, reason, language):
+def test_smooth_asymmetric_wrong_answers(answer, reason, language, assert_fails_with_its_hint):
     assert_fails_with_its_hint(ex.smooth_asymmetric, answer, reason, language)
 
 
@@ -213,7 +212,7 @@ ANSWERS = [
 
 
 @pytest.mark.parametrize("exercise, right, wrong, junk", ANSWERS)
-def test_answer_exercises(exercise, right, wrong, junk, language):
+def test_answer_exercises(exercise, right, wrong, junk, language, check_answer_exercise):
     check_answer_exercise(exercise, right, wrong, junk, language)
 
 

@@ -5,7 +5,6 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_checks import assert_fails_with_its_hint, check_answer_exercise
 
 import lossbook
 from lossbook.exercises import history as ex
@@ -99,7 +98,7 @@ def line_as_list(x, y):
         (line_as_list, "wrong_type"),
     ],
 )
-def test_least_squares_line_wrong_answers(answer, reason, language):
+def test_least_squares_line_wrong_answers(answer, reason, language, assert_fails_with_its_hint):
     assert_fails_with_its_hint(ex.least_squares_line, answer, reason, language, UNSTABLE)
 
 
@@ -167,7 +166,7 @@ def nll_sum_constant_once(input, target, sigma=1.0, reduction="mean"):
         (nll_sum_constant_once, "wrong_value"),
     ],
 )
-def test_gaussian_nll_wrong_answers(answer, reason, language):
+def test_gaussian_nll_wrong_answers(answer, reason, language, assert_fails_with_its_hint):
     assert_fails_with_its_hint(ex.gaussian_nll, answer, reason, language, UNSTABLE)
 
 
@@ -226,7 +225,7 @@ def cem_floats(x, fx, elite_fraction=0.1):
         (cem_floats, "wrong_value"),
     ],
 )
-def test_cem_step_wrong_answers(answer, reason, language):
+def test_cem_step_wrong_answers(answer, reason, language, assert_fails_with_its_hint):
     assert_fails_with_its_hint(ex.cem_step, answer, reason, language, UNSTABLE)
 
 
@@ -248,7 +247,7 @@ ANSWERS = [
 
 
 @pytest.mark.parametrize("exercise, right, wrong, junk", ANSWERS)
-def test_answer_exercises(exercise, right, wrong, junk, language):
+def test_answer_exercises(exercise, right, wrong, junk, language, check_answer_exercise):
     check_answer_exercise(exercise, right, wrong, junk, language)
 
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_checks import assert_fails
 
 import lossbook
 from lossbook.exercises import metric_learning as ex
@@ -138,7 +137,7 @@ def contrastive_ignores_reduction(x1, x2, target, margin=1.0, reduction="mean"):
         (contrastive_ignores_reduction, "reduction_ignored"),
     ],
 )
-def test_contrastive_wrong_answers_get_their_hint(answer, reason, language):
+def test_contrastive_wrong_answers_get_their_hint(answer, reason, language, assert_fails):
     assert_fails(ex.contrastive, answer, reason, _hint(ex.contrastive, reason).format(language))
 
 
@@ -195,7 +194,7 @@ def triplet_mean_for_sum(anchor, positive, negative, margin=1.0, reduction="mean
         (triplet_mean_for_sum, "reduction_mean_for_sum"),
     ],
 )
-def test_triplet_wrong_answers_get_their_hint(answer, reason, language):
+def test_triplet_wrong_answers_get_their_hint(answer, reason, language, assert_fails):
     assert_fails(ex.triplet, answer, reason, _hint(ex.triplet, reason).format(language))
 
 
@@ -251,7 +250,7 @@ def grad_of_the_mean(anchor, positive, negative, margin=1.0):
         (grad_of_the_mean, "mean"),
     ],
 )
-def test_triplet_grad_wrong_answers_get_their_hint(answer, reason, language):
+def test_triplet_grad_wrong_answers_get_their_hint(answer, reason, language, assert_fails):
     assert_fails(ex.triplet_grad, answer, reason, _hint(ex.triplet_grad, reason).format(language))
 
 
@@ -283,7 +282,7 @@ def count_every_other_sample_as_negative(P, K):
         (count_every_other_sample_as_negative, "every_other_sample"),
     ],
 )
-def test_count_triplets_wrong_answers_get_their_hint(answer, reason, language):
+def test_count_triplets_wrong_answers_get_their_hint(answer, reason, language, assert_fails):
     assert_fails(ex.count_triplets, answer, reason, _hint(ex.count_triplets, reason).format(language))
 
 

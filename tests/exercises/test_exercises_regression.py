@@ -4,7 +4,6 @@ import math
 
 import pytest
 import torch
-from exercise_checks import assert_fails
 
 from lossbook.exercises import regression as ex
 from lossbook.validation import reduce
@@ -65,11 +64,11 @@ def huber_sum_for_mean(input, target, delta=1.0, reduction="mean"):
     ],
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
-def test_huber_names_the_mistake(answer, reason, hint, language):
+def test_huber_names_the_mistake(answer, reason, hint, language, assert_fails):
     assert_fails(ex.huber, answer, reason, hint[0] if language == "en" else hint[1])
 
 
-def test_huber_reports_a_detached_result_a_dtype_change_a_broadcast_and_an_in_place_edit():
+def test_huber_reports_a_detached_result_a_dtype_change_a_broadcast_and_an_in_place_edit(assert_fails):
     def through_python_floats(input, target, delta=1.0, reduction="mean"):
         values = [
             0.5 * d * d if abs(d) < delta else delta * (abs(d) - 0.5 * delta)
@@ -109,7 +108,7 @@ def test_huber_reports_a_detached_result_a_dtype_change_a_broadcast_and_an_in_pl
     ],
     ids=["sinh", "minus_tanh", "one_over_cosh", "tanh_from_exp", "identity"],
 )
-def test_log_cosh_grad_names_the_mistake(answer, reason, fragment):
+def test_log_cosh_grad_names_the_mistake(answer, reason, fragment, assert_fails):
     assert_fails(ex.log_cosh_grad, answer, reason, fragment)
 
 
@@ -140,7 +139,7 @@ def log_cosh_signed(input, target, reduction="mean"):
     ],
     ids=["naive", "without_log2", "signed"],
 )
-def test_log_cosh_names_the_mistake(answer, reason, hint, language):
+def test_log_cosh_names_the_mistake(answer, reason, hint, language, assert_fails):
     assert_fails(ex.log_cosh, answer, reason, hint[0] if language == "en" else hint[1])
 
 
@@ -177,7 +176,7 @@ def quantile_weights_both_sides_by_q(input, target, q=0.5, reduction="mean"):
     ],
     ids=["backwards", "without_max", "q_on_both_sides"],
 )
-def test_quantile_names_the_mistake(answer, reason, fragment):
+def test_quantile_names_the_mistake(answer, reason, fragment, assert_fails):
     assert_fails(ex.quantile, answer, reason, fragment)
 
 
@@ -192,14 +191,14 @@ def test_quantile_accepts_the_where_form():
 # -- answers -------------------------------------------------------------------------------------------
 
 
-def test_quantile_shift_answers(language):
+def test_quantile_shift_answers(language, assert_fails):
     assert ex.quantile_shift.evaluate(" Lower ").passed
     assert_fails(ex.quantile_shift, "higher", "mistake:higher", "0.1" if language == "en" else "0.1")
     assert_fails(ex.quantile_shift, "unchanged", "mistake:unchanged")
     assert_fails(ex.quantile_shift, "down", "not_a_choice", "'higher', 'lower', 'unchanged'")
 
 
-def test_outliers_answers():
+def test_outliers_answers(assert_fails):
     assert ex.outliers.evaluate(1.825).passed and ex.outliers.evaluate(torch.tensor(1.83)).passed
     assert_fails(ex.outliers, 1.964, "mistake:1.964", "10 % outliers")
     assert_fails(ex.outliers, 1.063, "mistake:1.063", "MSE's slope")
