@@ -1,7 +1,12 @@
 """lossbook.classification against torch's functional losses, torchvision's focal formula and scikit-learn."""
 
+import importlib
+import inspect
+import json
 import math
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +18,8 @@ from sklearn import metrics
 
 import lossbook
 from lossbook import classification as C
+from lossbook._base import WeightedLoss
+from lossbook.validation import reduce
 
 REDUCTIONS = ["mean", "sum", "none"]
 DTYPES = [torch.float32, torch.float64]
@@ -41,7 +48,7 @@ def compare(ours, theirs, inputs, dtype, generator, grad_of=None):
     upstream = torch.randn(a.shape, generator=generator, dtype=torch.float64).to(dtype).to(a.device)
     ga = torch.autograd.grad((a * upstream).sum(), [a_in[i] for i in grad_of])
     gb = torch.autograd.grad((b * upstream).sum(), [b_in[i] for i in grad_of])
-    for x, y in zip(ga, gb):
+    for x, y in zip(ga, gb, strict=True):
         torch.testing.assert_close(x, y, **tolerances(dtype), equal_nan=True)
 
 
@@ -141,14 +148,14 @@ def test_cross_entropy_with_a_weight_that_requires_grad(generator):
     for smoothing in (0.0, 0.2):
         kw = dict(ignore_index=-100, label_smoothing=smoothing)
         compare(
-            lambda a: lossbook.cross_entropy(a, y, weight=w.clone().requires_grad_(), **kw),
-            lambda a: F.cross_entropy(a, y, weight=w, **kw),
+            lambda a, kw=kw: lossbook.cross_entropy(a, y, weight=w.clone().requires_grad_(), **kw),
+            lambda a, kw=kw: F.cross_entropy(a, y, weight=w, **kw),
             [x],
             torch.float64,
             generator,
         )
         assert torch.autograd.gradcheck(
-            lambda b: lossbook.cross_entropy(x, y, weight=b, **kw), (w.clone().requires_grad_(),)
+            lambda b, kw=kw: lossbook.cross_entropy(x, y, weight=b, **kw), (w.clone().requires_grad_(),)
         )
 
 
@@ -310,7 +317,7 @@ def test_hinge_agrees_with_sklearn(target_dtype, generator):
 def test_hinge_matches_its_formula_with_gradient(margin, reduction, device, generator):
     f = randn((5, 3), generator, torch.float64, device)
     y = torch.where(torch.rand(5, 3, generator=generator) < 0.5, -1.0, 1.0).to(torch.float64).to(device)
-    reference = lambda a, b: C.reduce(torch.clamp(margin - a * b, min=0), reduction)  # noqa: E731
+    reference = lambda a, b: reduce(torch.clamp(margin - a * b, min=0), reduction)  # noqa: E731
     compare(
         lambda a, b: lossbook.hinge_loss(a, b, margin=margin, reduction=reduction),
         reference,
@@ -854,6 +861,130 @@ def test_integer_logits_and_wrong_types_are_type_errors(call):
         call()
 
 
+# The policy of lossbook.validation: TypeError for a wrong type or dtype, ValueError for a wrong
+# value or shape, each message naming the argument. The calls below used to raise a ValueError.
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: lossbook.cross_entropy(torch.randn(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0])),
+        lambda: lossbook.cross_entropy(torch.randn(4, 3, 5), torch.zeros(4, 5)),
+        lambda: lossbook.cross_entropy(torch.randn(3), torch.tensor(1.0)),
+        lambda: lossbook.CrossEntropyLoss()(torch.randn(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0])),
+        lambda: lossbook.nll_loss(torch.randn(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0])),
+        lambda: lossbook.softmax_focal_loss(torch.randn(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0])),
+        lambda: lossbook.multi_margin_loss(torch.randn(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0])),
+    ],
+    ids=[
+        "cross_entropy",
+        "cross_entropy_dense",
+        "cross_entropy_0d",
+        "module",
+        "nll",
+        "focal",
+        "multi_margin",
+    ],
+)
+def test_float_class_labels_are_type_errors_that_suggest_long(call):
+    # a float target of the class indices' shape is a wrong dtype, not a wrong shape of probabilities
+    with pytest.raises(TypeError, match=r"^target .*integer dtype.*target\.long\(\).*; got torch\.float32$"):
+        call()
+
+
+def test_float_targets_of_neither_shape_are_still_value_errors_about_the_shape():
+    with pytest.raises(ValueError, match=r"class probabilities and must have input's shape"):
+        lossbook.cross_entropy(torch.randn(4, 3), torch.rand(4, 2))
+
+
+@pytest.mark.parametrize("p", ["2", True, None, torch.tensor(2)])
+def test_multi_margin_p_of_a_wrong_type_is_a_type_error_naming_p(p):
+    x, y = torch.randn(4, 3), torch.tensor([0, 1, 2, 1])
+    with pytest.raises(TypeError, match=r"^p must be the integer 1 or 2; got "):
+        lossbook.multi_margin_loss(x, y, p=p)
+    with pytest.raises(TypeError, match=r"^p must be the integer 1 or 2; got "):
+        lossbook.MultiMarginLoss(p=p)
+
+
+@pytest.mark.parametrize("p", [0, 3, 1.5, float("nan")])
+def test_multi_margin_p_other_than_1_or_2_is_a_value_error_naming_p(p):
+    x, y = torch.randn(4, 3), torch.tensor([0, 1, 2, 1])
+    with pytest.raises(ValueError, match=r"^p must be 1 or 2; got "):
+        lossbook.multi_margin_loss(x, y, p=p)
+    with pytest.raises(ValueError, match=r"^p must be 1 or 2; got "):
+        lossbook.MultiMarginLoss(p=p)
+
+
+def test_multi_margin_p_given_as_a_float_1_or_2_still_works(generator):
+    x, y = torch.randn(4, 3, generator=generator), torch.tensor([0, 1, 2, 1])
+    for p in (1, 2):
+        torch.testing.assert_close(
+            lossbook.multi_margin_loss(x, y, p=float(p)), F.multi_margin_loss(x, y, p=p)
+        )
+        assert lossbook.MultiMarginLoss(p=float(p)).p == p
+
+
+@pytest.mark.parametrize(
+    "call, exception, message",
+    [
+        (lambda: lossbook.KLDivLoss(log_target=1), TypeError, "^log_target must be a bool"),
+        (lambda: lossbook.kl_div(torch.randn(2), torch.rand(2), log_target="yes"), TypeError, "^log_target"),
+        (lambda: lossbook.CrossEntropyLoss(ignore_index=1.0), TypeError, "^ignore_index must be an int"),
+        (lambda: lossbook.SoftmaxFocalLoss(ignore_index=None), TypeError, "^ignore_index must be an int"),
+        (
+            lambda: lossbook.BCEWithLogitsLoss(pos_weight=[2.0]),
+            TypeError,
+            "^pos_weight must be a torch.Tensor",
+        ),
+        (
+            lambda: lossbook.SoftmaxFocalLoss(alpha=torch.tensor([1, 2])),
+            TypeError,
+            "^alpha must have a floating",
+        ),
+        (lambda: lossbook.BCELoss(weight=torch.tensor([1, 2])), TypeError, "^weight must have a floating"),
+        (
+            lambda: lossbook.cross_entropy(
+                torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), weight=torch.ones(3, 1)
+            ),
+            ValueError,
+            r"^weight must be a 1-D tensor with one entry per class \(3\)",
+        ),
+        (
+            lambda: lossbook.softmax_focal_loss(
+                torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), alpha=torch.ones(2)
+            ),
+            ValueError,
+            r"^alpha must be a 1-D tensor",
+        ),
+        (
+            lambda: lossbook.binary_cross_entropy_with_logits(
+                torch.randn(4, 3), torch.rand(4, 3), pos_weight=torch.ones(2)
+            ),
+            ValueError,
+            r"^pos_weight must broadcast to the shape of input \(4, 3\)",
+        ),
+        (
+            lambda: lossbook.zero_one_loss([0, 1], torch.tensor([0, 1])),
+            TypeError,
+            "^input must be a torch.Tensor",
+        ),
+        (
+            lambda: lossbook.hinge_loss(torch.randn(2), torch.tensor([True, False])),
+            TypeError,
+            "^target must hold the labels -1 and",
+        ),
+        (
+            lambda: lossbook.multi_margin_loss(torch.randn(2, 3, 4), torch.zeros(2, 4)),
+            ValueError,
+            "^input must have",
+        ),
+    ],
+)
+def test_bad_arguments_raise_the_policys_class_and_name_the_argument(call, exception, message):
+    with pytest.raises(exception, match=message):
+        call()
+
+
 @pytest.mark.parametrize("eps", [-0.1, 1.5, float("nan")])
 def test_label_smoothing_outside_0_1_is_a_value_error(eps):
     with pytest.raises(ValueError, match="label_smoothing"):
@@ -940,6 +1071,73 @@ def test_modules_call_their_functions_and_move_their_weights(generator):
     assert lossbook.KLDivLoss().reduction == "batchmean"
     with pytest.raises(ValueError):
         lossbook.KLDivLoss(reduction="avg")
+
+
+def test_modules_register_their_optional_tensors_as_buffers():
+    w = torch.tensor([0.5, 1.0, 2.0])
+    cases = [
+        (lossbook.BCELoss(weight=w), {"weight"}),
+        (lossbook.BCEWithLogitsLoss(weight=w, pos_weight=w.clone()), {"weight", "pos_weight"}),
+        (lossbook.CrossEntropyLoss(weight=w), {"weight"}),
+        (lossbook.NLLLoss(weight=w), {"weight"}),
+        (lossbook.MultiMarginLoss(weight=w), {"weight"}),
+        (lossbook.SoftmaxFocalLoss(alpha=w), {"alpha"}),
+    ]
+    for module, names in cases:
+        assert set(dict(module.named_buffers())) == names
+        assert all(b.dtype == torch.float64 for b in module.to(torch.float64).buffers())
+        assert isinstance(module, WeightedLoss) == ("weight" in names)
+    empty = lossbook.BCEWithLogitsLoss()
+    assert empty.weight is None and empty.pos_weight is None and not list(empty.buffers())
+
+
+def test_kl_div_module_takes_batchmean_through_its_base():
+    assert lossbook.KLDivLoss().reduction == "batchmean"
+    assert lossbook.KLDivLoss(reduction="none").reduction == "none"
+    assert "reduction='batchmean'" in repr(lossbook.KLDivLoss())
+    with pytest.raises(
+        ValueError, match="reduction must be one of 'mean', 'batchmean', 'sum', 'none'; got 'avg'"
+    ):
+        lossbook.KLDivLoss(reduction="avg")
+
+
+SECTIONS = {
+    "binary": {"binary_cross_entropy", "binary_cross_entropy_with_logits", "BCELoss", "BCEWithLogitsLoss"},
+    "cross_entropy": {"cross_entropy", "nll_loss", "kl_div", "CrossEntropyLoss", "NLLLoss", "KLDivLoss"},
+    "margin": {"zero_one_loss", "hinge_loss", "multi_margin_loss", "HingeLoss", "MultiMarginLoss"},
+    "focal": {"sigmoid_focal_loss", "softmax_focal_loss", "SigmoidFocalLoss", "SoftmaxFocalLoss"},
+}
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_each_name_lives_in_the_file_of_its_chapter_section(section):
+    module = importlib.import_module(f"lossbook.classification.{section}")
+    assert set(module.__all__) == SECTIONS[section]
+    for name in module.__all__:
+        assert (
+            getattr(C, name) is getattr(module, name) and getattr(module, name).__module__ == module.__name__
+        )
+    assert set(C.__all__) == set().union(*SECTIONS.values())
+
+
+def chapter_headings(language="en"):
+    path = Path(__file__).resolve().parents[2] / "book" / language / "classification.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    lines = [
+        line for c in cells if c["cell_type"] == "markdown" for line in "".join(c["source"]).splitlines()
+    ]
+    title = next(line[2:] for line in lines if line.startswith("# "))
+    return title, {line.lstrip("#").strip() for line in lines if line.startswith("##")}
+
+
+@pytest.mark.parametrize("name", [n for n in C.__all__ if inspect.isfunction(getattr(C, n))])
+def test_each_function_names_the_book_section_that_explains_it(name):
+    title, headings = chapter_headings()
+    doc = " ".join(inspect.getdoc(getattr(C, name)).split())
+    found = re.search(r"Explained in the book: chapter “([^”]+)”, section “([^”]+)”", doc)
+    assert found, f"{name}'s docstring does not name the book section that explains it"
+    assert found.group(1) == title
+    assert found.group(2) in headings, f"{name}: no section {found.group(2)!r} in the chapter"
 
 
 def test_every_public_name_is_exported():
