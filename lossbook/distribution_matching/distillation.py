@@ -81,7 +81,20 @@ def distillation_loss(
 
 
 class DistillationLoss(Loss):
-    """Module form of :func:`distillation_loss`: holds the temperature and the reduction.
+    r"""Module form of :func:`distillation_loss`: holds the temperature and the reduction.
+
+    Args:
+        temperature: :math:`T > 0` (default 2.0).
+        reduction: ``"batchmean"`` (default), ``"sum"``, ``"mean"`` or ``"none"``.
+
+    Shape:
+        - student_logits: (N, *, C), the classes on the last dimension.
+        - teacher_logits: (N, *, C), never differentiated.
+        - Output: a scalar; (N, *, C) with ``reduction="none"``.
+
+    Reference:
+        G. Hinton, O. Vinyals and J. Dean, "Distilling the Knowledge in a Neural Network",
+        arXiv:1503.02531, 2015.
 
     Example:
         >>> import torch, lossbook

@@ -124,7 +124,21 @@ def js_divergence(
 
 
 class JSDivLoss(Loss):
-    """Module form of :func:`js_divergence` (default reduction ``"batchmean"``).
+    r"""Module form of :func:`js_divergence` (default reduction ``"batchmean"``).
+
+    Args:
+        beta: the weight of the target in the mixture, in [0, 1] (default 0.5: Lin's divergence).
+        log_target: whether the target holds log-probabilities (default False).
+        reduction: ``"batchmean"`` (default), ``"sum"``, ``"mean"`` or ``"none"``.
+
+    Shape:
+        - input: (N, *), log-probabilities, the classes on the last dimension.
+        - target: (N, *), ``input``'s shape.
+        - Output: a scalar; (N, *) with ``reduction="none"``.
+
+    Reference:
+        J. Lin, "Divergence measures based on the Shannon entropy", IEEE Transactions on
+        Information Theory 37(1), 1991.
 
     Example:
         >>> import torch, lossbook

@@ -372,7 +372,22 @@ def orpo_loss(
 
 
 class DPOLoss(Loss):
-    """Module form of :func:`dpo_loss`: returns ``(loss, chosen_rewards, rejected_rewards)``.
+    r"""Module form of :func:`dpo_loss`: returns ``(loss, chosen_rewards, rejected_rewards)``.
+
+    Args:
+        beta: :math:`\beta > 0` (default 0.1).
+        label_smoothing: :math:`\varepsilon` in [0, 0.5] (default 0), ``"sigmoid"`` only.
+        loss_type: ``"sigmoid"`` (default), ``"hinge"`` or ``"ipo"``.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (the loss per pair).
+
+    Shape:
+        - policy_chosen_logps, policy_rejected_logps: (N,), sequence log-probabilities.
+        - reference_chosen_logps, reference_rejected_logps: (N,).
+        - Output: the loss, a scalar or (N,) with ``reduction="none"``, and the rewards, (N,) each.
+
+    Reference:
+        R. Rafailov et al., "Direct Preference Optimization: Your Language Model is Secretly a
+        Reward Model", NeurIPS 2023.
 
     Example:
         >>> import torch, lossbook
@@ -414,7 +429,20 @@ class DPOLoss(Loss):
 
 
 class SimPOLoss(Loss):
-    """Module form of :func:`simpo_loss`.
+    r"""Module form of :func:`simpo_loss`.
+
+    Args:
+        beta: :math:`\beta > 0` (default 2.0).
+        gamma: the target reward margin :math:`\gamma \ge 0` (default 0.5).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        - chosen_logps, rejected_logps: (N,), length-averaged log-probabilities.
+        - Output: a scalar; (N,) with ``reduction="none"``.
+
+    Reference:
+        Y. Meng, M. Xia and D. Chen, "SimPO: Simple Preference Optimization with a
+        Reference-Free Reward", NeurIPS 2024.
 
     Example:
         >>> import torch, lossbook
@@ -432,7 +460,19 @@ class SimPOLoss(Loss):
 
 
 class ORPOLoss(Loss):
-    """Module form of :func:`orpo_loss`.
+    r"""Module form of :func:`orpo_loss`.
+
+    Args:
+        beta: :math:`\lambda \ge 0`, the weight of the odds-ratio term (default 0.1).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        - chosen_logps, rejected_logps: (N,), length-averaged log-probabilities, each < 0.
+        - Output: a scalar; (N,) with ``reduction="none"``.
+
+    Reference:
+        J. Hong, N. Lee and J. Thorne, "ORPO: Monolithic Preference Optimization without
+        Reference Model", EMNLP 2024.
 
     Example:
         >>> import math, torch, lossbook
