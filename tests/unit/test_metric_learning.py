@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import lossbook
-from lossbook import metric as M
+from lossbook import metric_learning as M
 
 REDUCTIONS = ["mean", "sum", "none"]
 DTYPES = [torch.float32, torch.float64]

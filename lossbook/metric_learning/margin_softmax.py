@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._base import Loss
-from .validation import (
+from .._base import Loss
+from ..validation import (
     check_binary,
     check_choice,
     check_integer_tensor,
