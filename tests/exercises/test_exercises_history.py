@@ -255,22 +255,3 @@ def test_busiest_decade_other_counts_get_the_general_hint(language):
     feedback = ex.busiest_decade.evaluate(13)
     assert feedback.reason == "wrong_answer"
     assert ex.busiest_decade._hint.format(language) in feedback.message
-
-
-def test_elite_fraction_measurement_behind_the_answer():
-    def f(x):
-        return (x - 2.0) ** 2 + 2.0 * torch.sin(5.0 * x)
-
-    def rounds(fraction, seed, n=200):
-        gen = torch.Generator().manual_seed(seed)
-        mean, std = torch.tensor(-3.0, dtype=torch.float64), torch.tensor(3.0, dtype=torch.float64)
-        for it in range(1, 31):
-            x = mean + std * torch.randn(n, generator=gen, dtype=torch.float64)
-            mean, std = ex.my_cem_step(x, f(x), fraction)
-            if std < 1e-3:
-                return it
-        return 31
-
-    ten = [rounds(0.1, s) for s in range(5)]
-    half = [rounds(0.5, s) for s in range(5)]
-    assert max(ten) < min(half)

@@ -193,8 +193,10 @@ def test_quantile_accepts_the_where_form():
 
 def test_quantile_shift_answers(language, assert_fails):
     assert ex.quantile_shift.evaluate(" Lower ").passed
-    assert_fails(ex.quantile_shift, "higher", "mistake:higher", "0.1" if language == "en" else "0.1")
-    assert_fails(ex.quantile_shift, "unchanged", "mistake:unchanged")
+    hint = {"en": "which way does that push the best constant", "zh": "最优常数会被推向哪边"}
+    assert_fails(ex.quantile_shift, "higher", "mistake:higher", hint[language])
+    hint = {"en": "the q-quantile of the sample, and q changed", "zh": "样本的 q 分位数，而 q 变了"}
+    assert_fails(ex.quantile_shift, "unchanged", "mistake:unchanged", hint[language])
     assert_fails(ex.quantile_shift, "down", "not_a_choice", "'higher', 'lower', 'unchanged'")
 
 
