@@ -96,31 +96,84 @@ def js_divergence(
         check_in_interval("target", target, 0.0, 1.0)
     dtype = input.dtype
     work = compute_dtype(dtype)
-    x, t = input.to(work), target.to(work)
-    q, has_q = torch.exp(x), x > -math.inf
-    if log_target:
-        p, has_p = torch.exp(t), t > -math.inf
-        log_p = torch.where(has_p, t, 0.0)
-    else:
-        p, has_p = t, t > 0
-        # the log of a safe 1 where p = 0, so that log's gradient 1/p never meets p = 0
-        log_p = torch.log(torch.where(has_p, t, 1.0))
-    # A zero probability's log is 0 inside products (0 * -inf would be NaN, in value and, even
-    # when torch.where discards it, in gradient) and -inf inside the mixture, unless both
-    # probabilities are 0: then the term is 0 whatever the mixture, and a finite one is safer.
-    log_q = torch.where(has_q, x, 0.0)
-    log_p_mix = torch.where(has_p | ~has_q, log_p, -math.inf)
-    log_q_mix = torch.where(has_q | ~has_p, log_q, -math.inf)
-    if beta == 0.0:  # the forward KL D(p || q): infinite where q = 0 < p
-        loss = p * (log_p - log_q_mix)
-    elif beta == 1.0:  # the reverse KL D(q || p): infinite where p = 0 < q
-        loss = q * (log_q - log_p_mix)
-    else:  # log m is finite everywhere: p > 0, or q > 0, or both logs are 0
-        log_m = torch.logaddexp(math.log(beta) + log_p_mix, math.log1p(-beta) + log_q_mix)
-        loss = beta * p * (log_p - log_m) + (1.0 - beta) * q * (log_q - log_m)
-    if reduction == "batchmean":
-        return batchmean(loss).to(dtype)
-    return reduce(loss, reduction).to(dtype)
+    return _JSDivergence.apply(input.to(work), target.to(work), beta, log_target, reduction).to(dtype)
+
+
+def _terms(x: torch.Tensor, t: torch.Tensor, beta: float, log_target: bool):
+    """q, p, their logs and, between the endpoints, log m: what the loss and its gradient share.
+
+    A zero probability has log -inf; every product with it below sits inside a
+    ``torch.where`` that keeps 0 there (0 log 0 = 0), so no NaN reaches a value or a gradient.
+    """
+    q = torch.exp(x)
+    p, log_p = (torch.exp(t), t) if log_target else (t, torch.log(t))
+    log_m = None
+    if 0.0 < beta < 1.0:
+        # m >= beta p and m >= (1 - beta) q: it never rounds to 0 where p or q does not, and
+        # where both underflow their terms vanish with them, so log m needs no log-space sum
+        log_m = torch.log(torch.add(q, p, alpha=beta / (1.0 - beta))) + math.log1p(-beta)
+    return q, p, log_p, log_m
+
+
+def _where_positive(probability: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    return torch.where(probability > 0, value, 0.0)
+
+
+class _JSDivergence(torch.autograd.Function):
+    r"""The generalized JSD with its gradient written out (no autograd graph of the elementwise steps).
+
+    With :math:`X = \log q` (input), :math:`P` (target) and :math:`L = \log m`, the loss
+    :math:`\beta P (\log P - L) + (1 - \beta) Q (X - L)` has
+    :math:`\partial/\partial X = (1 - \beta) Q (X - L)` and
+    :math:`\partial/\partial P = \beta (\log P - L)`: the terms of :math:`\partial L` cancel,
+    as they do for the KL. The backward pass recomputes :math:`Q` and :math:`L` from the saved
+    inputs instead of keeping them, and is itself differentiable (double backward works).
+    """
+
+    @staticmethod
+    def forward(ctx, x, t, beta, log_target, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.options = beta, log_target, reduction
+        q, p, log_p, log_m = _terms(x, t, beta, log_target)
+        if beta == 0.0:  # the forward KL D(p || q): infinite where q = 0 < p
+            loss = _where_positive(p, p * (log_p - x))
+        elif beta == 1.0:  # the reverse KL D(q || p): infinite where p = 0 < q
+            loss = _where_positive(q, q * (x - log_p))
+        else:
+            loss = beta * _where_positive(p, p * (log_p - log_m))
+            loss += (1.0 - beta) * _where_positive(q, q * (x - log_m))
+        if reduction == "batchmean":
+            return batchmean(loss)
+        return reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        beta, log_target, reduction = ctx.options
+        if reduction != "none":  # the reduction's derivative: a constant per element
+            count = {"sum": 1, "mean": x.numel(), "batchmean": x.shape[0] if x.dim() > 0 else 1}[reduction]
+            grad = grad / count
+        q, p, log_p, log_m = _terms(x, t, beta, log_target)
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            if beta == 0.0:
+                grad_x = -p
+            elif beta == 1.0:
+                grad_x = _where_positive(q, q * (x - log_p + 1.0))
+            else:
+                grad_x = (1.0 - beta) * _where_positive(q, q * (x - log_m))
+            grad_x = grad * grad_x
+        if ctx.needs_input_grad[1]:
+            # d/dP; a log target multiplies it by dP/dY = P. A zero probability gets 0 (its
+            # one-sided derivative, log 0, is -inf): it stays a zero, like a masked class.
+            if beta == 0.0:
+                grad_t = _where_positive(p, (log_p - x + 1.0) * (p if log_target else 1.0))
+            elif beta == 1.0:
+                grad_t = -q if log_target else _where_positive(p, -q / p)
+            else:
+                grad_t = beta * _where_positive(p, (log_p - log_m) * (p if log_target else 1.0))
+            grad_t = grad * grad_t
+        return grad_x, grad_t, None, None, None
 
 
 class JSDivLoss(Loss):

@@ -183,6 +183,11 @@ def test_js_divergence_gradcheck(beta):
     assert torch.autograd.gradcheck(
         lambda x, t: js_divergence(x, t, beta=beta, log_target=True, reduction="sum"), (log_q, log_p)
     )
+    # the hand-written backward is made of differentiable operations: second derivatives too
+    assert torch.autograd.gradgradcheck(lambda x, t: js_divergence(x, t, beta=beta), (log_q, p))
+    assert torch.autograd.gradgradcheck(
+        lambda x, t: js_divergence(x, t, beta=beta, log_target=True, reduction="none"), (log_q, log_p)
+    )
 
 
 @pytest.mark.parametrize("dtype", LOW_PRECISION)
