@@ -1,3 +1,4 @@
+import math
 import warnings
 
 import matplotlib
@@ -43,6 +44,51 @@ def test_fit_accepts_tuple_targets_and_reports_metrics(capsys):
     )
     assert history.metrics == [{"score": 1.0}, {"score": 1.0}]
     assert capsys.readouterr().out.count("epoch") == 2
+
+
+@pytest.mark.parametrize("batch_size", [5, None])
+def test_fit_gives_every_batch_the_targets_of_its_inputs(batch_size):
+    # Each target part is a different function of its input: a batch whose targets were
+    # shuffled, sliced or ordered apart from its inputs (any part of a tuple) shows here.
+    n, epochs = 12, 3
+    inputs = torch.arange(n, dtype=torch.float64)[:, None]
+    targets = (3 * inputs, inputs.flatten().long() + 100)
+    batches = []
+
+    class Recording(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.zeros(1, dtype=torch.float64))
+
+        def forward(self, x):
+            batches.append([x.flatten().clone()])
+            return x * self.w
+
+    def loss_fn(prediction, batch_targets):
+        scaled, shifted = batch_targets
+        batches[-1] += [scaled.flatten().clone(), shifted.clone()]
+        return ((prediction - scaled) ** 2).mean()
+
+    model = Recording()
+    training.fit(
+        model,
+        loss_fn,
+        torch.optim.SGD(model.parameters(), lr=1e-3),
+        inputs,
+        targets,
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=torch.Generator().manual_seed(0),
+    )
+    per_epoch = len(batches) // epochs
+    assert per_epoch == (1 if batch_size is None else math.ceil(n / batch_size))
+    for x, scaled, shifted in batches:
+        assert torch.equal(scaled, 3 * x) and torch.equal(shifted, x.long() + 100)
+    for epoch in range(epochs):
+        order = torch.cat([b[0] for b in batches[epoch * per_epoch : (epoch + 1) * per_epoch]])
+        assert sorted(order.tolist()) == list(range(n))  # every sample once per epoch
+        if batch_size is not None:
+            assert not torch.equal(order, inputs.flatten())  # shuffled
 
 
 def test_fit_refuses_mismatched_sample_counts():
