@@ -63,8 +63,9 @@ def check_logits_pair(name_a: str, a, name_b: str, b) -> tuple[torch.Tensor, tor
 def check_paired_scores(**tensors: torch.Tensor) -> list[torch.Tensor]:
     """Per-pair scores (sequence log-probabilities or rewards): floating, one shape, one device.
 
-    The first tensor sets the shape, the device and the dtype the others are cast to; the
-    checks name every argument by its keyword.
+    Each is compared with the first; the messages name every argument by its keyword. Their
+    dtypes may differ (a reference computed in another precision): the losses compute in the
+    first one's.
     """
     names = list(tensors)
     first_name, first = names[0], tensors[names[0]]

@@ -56,7 +56,8 @@ def js_divergence(
     Args:
         input: log-probabilities :math:`\log q` (the model, the student), any shape with the
             batch first, like :func:`lossbook.kl_div`'s ``input``; ``-inf`` marks a class of
-            probability 0 and contributes 0 (value and gradient).
+            probability 0 and contributes 0 (value and gradient), unless it makes one of the
+            KL endpoints infinite (:math:`\beta = 0` where :math:`p > 0`).
         target: probabilities :math:`p` in [0, 1] (the reference, the teacher), ``input``'s
             shape; log-probabilities (<= 0, ``-inf`` allowed) when ``log_target``.
         beta: the weight of ``target`` in the mixture, in [0, 1] (default 0.5).

@@ -552,6 +552,14 @@ def test_dpo_half_precision_computes_in_float32(device, dtype):
     torch.testing.assert_close(loss.float(), expected, rtol=1e-2, atol=1e-3)
 
 
+def test_dpo_reference_in_another_precision_is_cast_to_the_policys(device):
+    pc, pr, rc, rr = log_probs(4, device=device)
+    loss, chosen, _ = dpo_loss(pc.float(), pr.float(), rc, rr)
+    assert loss.dtype == chosen.dtype == torch.float32
+    expected, _, _ = dpo_loss(pc.float().double(), pr.float().double(), rc, rr)
+    close(loss, expected, torch.float32)
+
+
 def test_dpo_module_holds_the_options(device):
     xs = log_probs(5, device=device)
     module = DPOLoss(beta=0.2, label_smoothing=0.1, reduction="sum")
