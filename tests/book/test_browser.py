@@ -5,8 +5,10 @@ temporary folder, serves it on localhost and checks, for the landing page and ev
 in both languages: no console errors, no broken images, figures present; a Chinese and an
 English search each find the expected chapter; the language link reaches the twin; the Colab
 link points at the chapter's notebook on main. Screenshots of two pages are saved under
-``_build/browser-screenshots/``. Skips, saying why, where Chromium or its driver is missing
-(``.ci/run`` installs Debian's ``chromium`` and ``chromium-driver``).
+``_build/browser-screenshots/``. The tests that drive the browser skip, saying why, where
+Chromium or its driver is missing (``.ci/run`` installs Debian's ``chromium`` and
+``chromium-driver``); a chapter of ``CHAPTERS`` missing from the table of contents or from the
+build fails, with or without a browser.
 """
 
 from __future__ import annotations
@@ -24,18 +26,20 @@ from urllib.parse import quote, urlparse
 
 import pytest
 import yaml
+from test_book import CHAPTERS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 SCREENSHOTS = ROOT / "_build" / "browser-screenshots"
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); .ci/run installs them",
+NO_BROWSER = (
+    "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); "
+    ".ci/run installs them"
 )
+pytestmark = pytest.mark.slow
 
-# (query, page it must find): chapters are matched only when they are in the book.
+# (query, page it must find): every page is a chapter of CHAPTERS.
 SEARCHES = [
     ("交叉熵", "book/zh/classification"),
     ("焦点损失", "book/zh/classification"),
@@ -48,6 +52,8 @@ SEARCHES = [
 
 
 def chapters() -> list[str]:
+    """Every chapter page of the table of contents, both languages, in its order. A chapter of
+    CHAPTERS that the table of contents drops fails here instead of leaving the tests."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     pages = []
 
@@ -59,7 +65,10 @@ def chapters() -> list[str]:
 
     for part in toc["parts"]:
         walk(part["chapters"])
-    return [p for p in pages if p.startswith(("book/zh/", "book/en/")) and (ROOT / f"{p}.ipynb").exists()]
+    expected = {f"book/{lang}/{name}" for name in CHAPTERS for lang in ("zh", "en")}
+    missing = sorted(expected - set(pages))
+    assert not missing, f"chapters of CHAPTERS missing from _toc.yml: {missing}"
+    return [p for p in pages if p in expected or (ROOT / f"{p}.ipynb").exists()]
 
 
 def figures_stored(page: str) -> int:
@@ -123,8 +132,19 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def test_every_chapter_is_in_the_table_of_contents():
+    assert len(chapters()) >= 2 * len(CHAPTERS)
+
+
+def test_every_chapter_is_built(site):
+    for page in chapters():
+        assert (site / f"{page}.html").is_file(), f"{page} is in _toc.yml but not in the built site"
+
+
 @pytest.fixture(scope="module")
 def browser():
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        pytest.skip(NO_BROWSER)
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
@@ -181,7 +201,8 @@ def test_landing_and_every_chapter_load_cleanly(browser, base_url):
         assert browser.find_elements(By.CSS_SELECTOR, "main h1"), f"{page}: no title"
         assert console_errors(browser, base_url) == [], f"{page}: console errors"
         broken = browser.execute_script(
-            "return Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+            "return Array.from(document.images)"
+            ".filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
         )
         assert broken == [], f"{page}: broken images {broken}"
         if page != "book/index":
@@ -198,13 +219,13 @@ def test_search_finds_the_chapter(browser, base_url, query, expected):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    if expected not in chapters():
-        pytest.skip(f"{expected} is not in the book yet")
+    assert expected in chapters(), f"{expected} is not in the book"
     open_page(browser, f"{base_url}/search.html?q={quote(query)}")
     WebDriverWait(browser, 30).until(
         lambda d: d.execute_script(
             "const s = document.querySelector('#search-results');"
-            "return s && (s.querySelectorAll('li').length > 0 || /\\S/.test(s.querySelector('p')?.innerText || ''))"
+            "return s && (s.querySelectorAll('li').length > 0"
+            " || /\\S/.test(s.querySelector('p')?.innerText || ''))"
         )
     )
     hits = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#search-results li a")]
@@ -229,7 +250,8 @@ def test_language_link_goes_to_the_twin_and_colab_link_to_the_notebook(browser, 
         links = browser.find_elements(By.CSS_SELECTOR, "a.lossbook-twin-link")
         assert len(links) == 1, f"{page}: {len(links)} language links"
         top = browser.execute_script(
-            "const main = document.querySelector('main'); const link = document.querySelector('a.lossbook-twin-link');"
+            "const main = document.querySelector('main');"
+            "const link = document.querySelector('a.lossbook-twin-link');"
             "return link.getBoundingClientRect().top - main.getBoundingClientRect().top"
         )
         assert top < 200, f"{page}: the language link is not at the top ({top}px down)"
