@@ -218,56 +218,16 @@ def mean_over_kept(loss: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------
-# Checks of metric-learning inputs (embeddings, class labels, options)
+# Checks of options: one of a set of strings, a count
 # ---------------------------------------------------------------------------
 
 
-def check_matrix(name: str, value, *, columns: int | None = None) -> torch.Tensor:
-    """Check that ``value`` is a 2-D floating tensor (a batch of row vectors).
-
-    ``columns`` additionally fixes the size of the second dimension (the feature size).
-    """
-    check_tensor(name, value)
-    if value.dim() != 2:
-        raise ValueError(
-            f"{name} must be a 2-D tensor (batch, features); got {value.dim()}-D shape {tuple(value.shape)}"
-        )
-    if columns is not None and value.shape[1] != columns:
-        raise ValueError(f"{name} must have {columns} columns (features); got shape {tuple(value.shape)}")
-    return value
-
-
-def check_labels(name: str, labels, batch_size: int, num_classes: int | None = None) -> torch.Tensor:
-    """Check class labels: a 1-D integer tensor of ``batch_size`` entries, each in [0, num_classes)."""
-    check_integer_tensor(name, labels)
-    if labels.dim() != 1 or labels.shape[0] != batch_size:
-        raise ValueError(
-            f"{name} must be a 1-D tensor with one label per sample ({batch_size}); got shape {tuple(labels.shape)}"
-        )
-    if num_classes is not None and labels.numel() > 0:
-        lowest, highest = int(labels.min()), int(labels.max())
-        if lowest < 0 or highest >= num_classes:
-            bad = lowest if lowest < 0 else highest
-            raise ValueError(
-                f"{name} must lie in [0, {num_classes}) (num_classes = {num_classes}); got {bad}"
-            )
-    return labels
-
-
-def check_binary(name: str, tensor: torch.Tensor) -> None:
-    """Check that every element of ``tensor`` is 0 or 1 (bool, integer or floating dtype)."""
-    if tensor.dtype == torch.bool or tensor.numel() == 0:
-        return
-    bad = (tensor != 0) & (tensor != 1)
-    if bool(bad.any()):
-        value = tensor[bad].flatten()[0].item()
-        raise ValueError(f"{name} must contain only 0 and 1; got an element equal to {value!r}")
-
-
 def check_choice(name: str, value, choices: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of the strings ``choices``, else raise ``ValueError``."""
-    if not isinstance(value, str) or value not in choices:
-        valid = ", ".join(repr(c) for c in choices)
+    """Return ``value`` if it is one of the strings ``choices`` (``TypeError`` for a non-string)."""
+    valid = ", ".join(repr(c) for c in choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {valid}; got {type(value).__name__} {value!r}")
+    if value not in choices:
         raise ValueError(f"{name} must be one of {valid}; got {value!r}")
     return value
 

@@ -1,7 +1,13 @@
-"""lossbook.metric against torch, brute-force Python loops, the papers' formulas and pytorch-metric-learning."""
+"""lossbook.metric_learning against torch, brute-force loops, the papers' formulas and
+pytorch-metric-learning; every bad input, by type, value and device."""
 
+import importlib
+import inspect
 import itertools
+import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -123,7 +129,7 @@ def test_recall_and_nearest_neighbor_accuracy_match_loops(generator):
 
 def contrastive_reference(x1, x2, target, margin):
     out = []
-    for a, b, t in zip(x1.double(), x2.double(), target.double()):
+    for a, b, t in zip(x1.double(), x2.double(), target.double(), strict=True):
         d = (a - b).norm()
         out.append(0.5 * t * d**2 + 0.5 * (1 - t) * torch.clamp(margin - d, min=0) ** 2)
     return out
@@ -158,7 +164,7 @@ def test_contrastive_gradcheck_and_duplicates(generator):
     t = torch.tensor([1, 0, 1, 0, 1, 0])
     for reduction in REDUCTIONS:
         assert torch.autograd.gradcheck(
-            lambda a, b: lossbook.contrastive_loss(a, b, t, 2.0, reduction), (x1, x2)
+            lambda a, b, reduction=reduction: lossbook.contrastive_loss(a, b, t, 2.0, reduction), (x1, x2)
         )
     same = x1.detach().clone().requires_grad_()
     loss = lossbook.contrastive_loss(same, same.detach().clone(), torch.tensor([1, 0, 1, 0, 1, 0]))
@@ -169,7 +175,7 @@ def test_all_pairs_lists_every_pair_once():
     y = torch.tensor([0, 1, 0, 2, 1])
     first, second, target = lossbook.all_pairs(y)
     pairs = [(i, j, float(y[i] == y[j])) for i in range(5) for j in range(i + 1, 5)]
-    assert list(zip(first.tolist(), second.tolist(), target.tolist())) == pairs
+    assert list(zip(first.tolist(), second.tolist(), target.tolist(), strict=True)) == pairs
 
 
 # --- triplet -----------------------------------------------------------------------------------
@@ -193,6 +199,7 @@ def test_triplet_agrees_with_torch(reduction, dtype, margin, p, eps, swap, devic
     for g_ours, g_theirs in zip(
         torch.autograd.grad((ours * upstream).sum(), ours_in),
         torch.autograd.grad((theirs * upstream).sum(), torch_in),
+        strict=True,
     ):
         torch.testing.assert_close(g_ours, g_theirs, **tolerances(dtype))
     module = lossbook.TripletMarginLoss(margin=margin, p=p, eps=eps, swap=swap, reduction=reduction)
@@ -231,9 +238,12 @@ def test_triplet_gradcheck_squared_and_plain(generator):
     a, p, n = (randn(5, 3, generator=generator).requires_grad_() for _ in range(3))
     for squared, swap in itertools.product((False, True), (False, True)):
         for reduction in REDUCTIONS:
-            f = lambda x, y, z: lossbook.triplet_margin_loss(
-                x, y, z, margin=3.0, swap=swap, squared=squared, reduction=reduction
-            )
+
+            def f(x, y, z, swap=swap, squared=squared, reduction=reduction):
+                return lossbook.triplet_margin_loss(
+                    x, y, z, margin=3.0, swap=swap, squared=squared, reduction=reduction
+                )
+
             assert torch.autograd.gradcheck(f, (a, p, n))
 
 
@@ -270,7 +280,7 @@ def test_mine_triplets_matches_a_brute_force_loop(strategy, squared, device, gen
     y = labels_for(14, 4, generator, device)
     a, p, n = lossbook.mine_triplets(e, y, strategy=strategy, margin=0.8, squared=squared)
     assert a.dtype == torch.int64 and a.device == e.device
-    got = list(zip(a.tolist(), p.tolist(), n.tolist()))
+    got = list(zip(a.tolist(), p.tolist(), n.tolist(), strict=True))
     expected = brute_force_triplets(e.cpu(), y.cpu().tolist(), strategy, 0.8, squared)
     assert got == expected
     assert strategy == "all" or 0 < len(got) < len(
@@ -293,7 +303,10 @@ def batch_hard_reference(e, y, margin, soft, squared):
     e = e.double()
     out = []
     for a in range(len(y)):
-        dist = lambda b: ((e[a] - e[b]) ** 2).sum() if squared else (e[a] - e[b]).norm()  # noqa: E731
+
+        def dist(b, a=a):
+            return ((e[a] - e[b]) ** 2).sum() if squared else (e[a] - e[b]).norm()
+
         pos = [dist(b) for b in range(len(y)) if b != a and y[b] == y[a]]
         neg = [dist(b) for b in range(len(y)) if y[b] != y[a]]
         if not pos or not neg:
@@ -327,7 +340,8 @@ def test_batch_hard_gradcheck(generator):
     y = torch.tensor([0, 0, 1, 1, 1, 2, 2, 0, 3, 3])
     for soft, squared in itertools.product((False, True), (False, True)):
         assert torch.autograd.gradcheck(
-            lambda x: lossbook.batch_hard_triplet_loss(x, y, 2.0, soft, squared), (e,)
+            lambda x, soft=soft, squared=squared: lossbook.batch_hard_triplet_loss(x, y, 2.0, soft, squared),
+            (e,),
         )
 
 
@@ -370,7 +384,9 @@ def test_center_loss_gradcheck(generator):
     )
     y = torch.tensor([0, 1, 2, 0, 1, 1])
     for reduction in REDUCTIONS:
-        assert torch.autograd.gradcheck(lambda a, b: lossbook.center_loss(a, y, b, reduction), (x, c))
+        assert torch.autograd.gradcheck(
+            lambda a, b, reduction=reduction: lossbook.center_loss(a, y, b, reduction), (x, c)
+        )
 
 
 def test_center_loss_module_with_gradient_centers():
@@ -504,12 +520,14 @@ def test_margin_logits_gradcheck(generator):
     x.requires_grad_()
     w.requires_grad_()
     for m, lam in ((2, 0.0), (4, 0.0), (4, 3.0)):
-        assert torch.autograd.gradcheck(lambda a, b: lossbook.lsoftmax_logits(a, b, y, m, lam), (x, w))
-        assert torch.autograd.gradcheck(lambda a, b: lossbook.sphereface_logits(a, b, y, m, lam), (x, w))
+        for logits in (lossbook.lsoftmax_logits, lossbook.sphereface_logits):
+            assert torch.autograd.gradcheck(lambda a, b, f=logits, m=m, lam=lam: f(a, b, y, m, lam), (x, w))
     cosine = (torch.rand(8, 4, generator=generator, dtype=torch.float64) * 1.8 - 0.9).requires_grad_()
     assert torch.autograd.gradcheck(lambda c: lossbook.cosface_logits(c, y), (cosine,))
     for easy in (False, True):
-        assert torch.autograd.gradcheck(lambda c: lossbook.arcface_logits(c, y, 4.0, 0.5, easy), (cosine,))
+        assert torch.autograd.gradcheck(
+            lambda c, easy=easy: lossbook.arcface_logits(c, y, 4.0, 0.5, easy), (cosine,)
+        )
     for module in (
         lossbook.LSoftmaxLoss(3, 4, anneal=False),
         lossbook.SphereFaceLoss(3, 4),
@@ -517,7 +535,7 @@ def test_margin_logits_gradcheck(generator):
         lossbook.ArcFaceLoss(3, 4),
     ):
         module.double().eval()
-        assert torch.autograd.gradcheck(lambda a: module(a, y), (x,))
+        assert torch.autograd.gradcheck(lambda a, module=module: module(a, y), (x,))
 
 
 # --- against pytorch-metric-learning ------------------------------------------------------------
@@ -657,66 +675,273 @@ def test_half_precision_inputs_give_finite_losses(dtype, generator):
 # --- bad input ---------------------------------------------------------------------------------
 
 
-def bad_calls():
+def bad_values():
+    """Calls with a wrong value or shape: each must raise ValueError naming the argument."""
     e, y = torch.randn(4, 3), torch.tensor([0, 1, 0, 1])
     w = torch.randn(2, 3)
     cos = torch.rand(4, 2)
     return [
-        ("2-D", lambda: lossbook.pairwise_distances(torch.randn(4))),
-        ("2-D", lambda: lossbook.contrastive_loss(torch.randn(4), torch.randn(4), y)),
-        ("2-D", lambda: lossbook.triplet_margin_loss(torch.randn(4), torch.randn(4), torch.randn(4))),
-        ("2-D", lambda: lossbook.batch_hard_triplet_loss(torch.randn(2, 2, 3), y)),
-        ("2-D", lambda: lossbook.mine_triplets(torch.randn(4, 3, 1), y)),
-        ("2-D", lambda: lossbook.center_loss(torch.randn(4), y, torch.randn(2, 3))),
-        ("one label per sample", lambda: lossbook.batch_hard_triplet_loss(e, torch.tensor([0, 1, 0]))),
-        ("one label per sample", lambda: lossbook.mine_triplets(e, torch.tensor([0, 1, 0, 1, 1]))),
-        ("one label per sample", lambda: lossbook.center_loss(e, torch.tensor([0, 1]), torch.randn(2, 3))),
-        ("one label per sample", lambda: lossbook.cosface_logits(cos, torch.tensor([0, 1]))),
-        ("one entry per pair", lambda: lossbook.contrastive_loss(e, e, torch.tensor([0, 1]))),
-        ("same shape", lambda: lossbook.triplet_margin_loss(e, torch.randn(4, 2), e)),
-        ("same shape", lambda: lossbook.triplet_margin_loss(e, e, torch.randn(5, 3))),
-        ("same shape", lambda: lossbook.contrastive_loss(e, torch.randn(3, 3), y)),
-        ("only 0 and 1", lambda: lossbook.contrastive_loss(e, e, torch.tensor([0, 1, 2, 1]))),
-        ("only 0 and 1", lambda: lossbook.contrastive_loss(e, e, torch.tensor([0.0, 1.0, 0.5, 1.0]))),
-        ("only 0 and 1", lambda: lossbook.contrastive_loss(e, e, torch.tensor([0, 1, -1, 1]))),
-        ("positive integer", lambda: lossbook.lsoftmax_logits(e, w, y, margin=2.5)),
-        ("positive integer", lambda: lossbook.lsoftmax_logits(e, w, y, margin=0)),
-        ("positive integer", lambda: lossbook.sphereface_logits(e, w, y, margin=-4)),
-        ("positive integer", lambda: lossbook.SphereFaceLoss(3, 2, margin=1.5)),
-        ("positive integer", lambda: lossbook.LSoftmaxLoss(3, 2, margin=True)),
-        ("positive integer", lambda: lossbook.angular_psi(cos, margin=0)),
-        ("[0, 2)", lambda: lossbook.lsoftmax_logits(e, w, torch.tensor([0, 1, 2, 1]))),
-        ("[0, 2)", lambda: lossbook.sphereface_logits(e, w, torch.tensor([0, -1, 0, 1]))),
-        ("[0, 2)", lambda: lossbook.cosface_logits(cos, torch.tensor([0, 1, 2, 1]))),
-        ("[0, 2)", lambda: lossbook.arcface_logits(cos, torch.tensor([0, 1, 5, 1]))),
-        ("[0, 2)", lambda: lossbook.center_loss(e, torch.tensor([0, 1, 2, 1]), torch.randn(2, 3))),
-        ("[0, 2)", lambda: lossbook.ArcFaceLoss(3, 2)(e, torch.tensor([0, 1, 2, 1]))),
-        ("[0, 2)", lambda: lossbook.CenterLoss(2, 3)(e, torch.tensor([0, 1, 2, 1]))),
+        ("x must be a 2-D", lambda: lossbook.pairwise_distances(torch.randn(4))),
+        ("x1 must be a 2-D", lambda: lossbook.contrastive_loss(torch.randn(4), torch.randn(4), y)),
+        ("anchor must be a 2-D", lambda: lossbook.triplet_margin_loss(*(torch.randn(4),) * 3)),
+        ("embeddings must be a 2-D", lambda: lossbook.batch_hard_triplet_loss(torch.randn(2, 2, 3), y)),
+        ("embeddings must be a 2-D", lambda: lossbook.mine_triplets(torch.randn(4, 3, 1), y)),
+        ("features must be a 2-D", lambda: lossbook.center_loss(torch.randn(4), y, torch.randn(2, 3))),
+        ("labels must be a 1-D tensor", lambda: lossbook.all_pairs(torch.tensor([[0, 1], [1, 0]]))),
+        (
+            "labels must be a 1-D tensor with one label per sample",
+            lambda: lossbook.batch_hard_triplet_loss(e, y[:3]),
+        ),
+        (
+            "labels must be a 1-D tensor with one label per sample",
+            lambda: lossbook.mine_triplets(e, y.repeat(2)),
+        ),
+        ("labels must be a 1-D tensor with one label per sample", lambda: lossbook.center_loss(e, y[:2], w)),
+        (
+            "labels must be a 1-D tensor with one label per sample",
+            lambda: lossbook.cosface_logits(cos, y[:2]),
+        ),
+        ("labels must be a 1-D tensor with one label per sample", lambda: lossbook.recall_at_k(e, y[:3])),
+        ("query_labels must be a 1-D", lambda: lossbook.nearest_neighbor_accuracy(e, y[:3], e, y)),
+        (
+            "gallery must have 3 columns",
+            lambda: lossbook.nearest_neighbor_accuracy(e, y, torch.randn(4, 2), y),
+        ),
+        (
+            "target must be a 1-D tensor with one entry per pair",
+            lambda: lossbook.contrastive_loss(e, e, y[:2]),
+        ),
+        (
+            "anchor and positive must have the same shape",
+            lambda: lossbook.triplet_margin_loss(e, e[:, :2], e),
+        ),
+        ("anchor and negative must have the same shape", lambda: lossbook.triplet_margin_loss(e, e, e[:3])),
+        ("x1 and x2 must have the same shape", lambda: lossbook.contrastive_loss(e, e[:3], y)),
+        ("x1 and x2 must have the same shape", lambda: lossbook.paired_distances(e, e[:3])),
+        (
+            "target must contain only 0 and 1",
+            lambda: lossbook.contrastive_loss(e, e, torch.tensor([0, 1, 2, 1])),
+        ),
+        (
+            "target must contain only 0 and 1",
+            lambda: lossbook.contrastive_loss(e, e, torch.tensor([0, 1, 0.5, 1])),
+        ),
+        (
+            "target must contain only 0 and 1",
+            lambda: lossbook.contrastive_loss(e, e, torch.tensor([0, 1, -1, 1])),
+        ),
+        ("margin must be a positive integer", lambda: lossbook.lsoftmax_logits(e, w, y, margin=0)),
+        ("margin must be a positive integer", lambda: lossbook.sphereface_logits(e, w, y, margin=-4)),
+        ("margin must be a positive integer", lambda: lossbook.angular_psi(cos, margin=0)),
+        ("margin must be a positive integer", lambda: lossbook.SphereFaceLoss(3, 2, margin=0)),
+        ("in_features must be a positive integer", lambda: lossbook.CosFaceLoss(0, 2)),
+        ("num_classes must be a positive integer", lambda: lossbook.CenterLoss(0, 2)),
+        ("lam must be >= 0", lambda: lossbook.sphereface_logits(e, w, y, lam=-1.0)),
+        ("labels must lie in [0, 2)", lambda: lossbook.lsoftmax_logits(e, w, torch.tensor([0, 1, 2, 1]))),
+        ("labels must lie in [0, 2)", lambda: lossbook.sphereface_logits(e, w, torch.tensor([0, -1, 0, 1]))),
+        ("labels must lie in [0, 2)", lambda: lossbook.cosface_logits(cos, torch.tensor([0, 1, 2, 1]))),
+        ("labels must lie in [0, 2)", lambda: lossbook.arcface_logits(cos, torch.tensor([0, 1, 5, 1]))),
+        ("labels must lie in [0, 2)", lambda: lossbook.center_loss(e, torch.tensor([0, 1, 2, 1]), w)),
+        ("labels must lie in [0, 2)", lambda: lossbook.ArcFaceLoss(3, 2)(e, torch.tensor([0, 1, 2, 1]))),
+        ("labels must lie in [0, 2)", lambda: lossbook.CenterLoss(2, 3)(e, torch.tensor([0, 1, 2, 1]))),
+        ("labels must lie in [0, 2)", lambda: lossbook.CenterLoss(2, 3, alpha=0.5).update_centers(e, y + 1)),
         ("strategy must be one of", lambda: lossbook.mine_triplets(e, y, strategy="hardest")),
         ("metric must be one of", lambda: lossbook.pairwise_distances(e, metric="manhattan")),
+        ("metric must be one of", lambda: lossbook.recall_at_k(e, y, metric="manhattan")),
         ("reduction must be one of", lambda: lossbook.batch_hard_triplet_loss(e, y, reduction="avg")),
-        ("needs p=2", lambda: lossbook.triplet_margin_loss(e, e, e, p=1.0, squared=True)),
-        ("margin must be", lambda: lossbook.contrastive_loss(e, e, y, margin=-1.0)),
-        ("margin must be", lambda: lossbook.arcface_logits(cos, y, margin=4.0)),
-        ("scale must be", lambda: lossbook.cosface_logits(cos, y, scale=0.0)),
-        ("3 columns", lambda: lossbook.lsoftmax_logits(e, torch.randn(2, 4), y)),
-        ("3 columns", lambda: lossbook.center_loss(e, y, torch.randn(2, 4))),
-        ("alpha must be", lambda: lossbook.CenterLoss(2, 3, alpha=1.5)),
+        ("reduction must be one of", lambda: lossbook.ContrastiveLoss(reduction="avg")),
+        (
+            "squared=True is the squared Euclidean distance and needs p=2",
+            lambda: lossbook.triplet_margin_loss(e, e, e, p=1.0, squared=True),
+        ),
+        ("p must be > 0", lambda: lossbook.triplet_margin_loss(e, e, e, p=0.0)),
+        ("eps must be >= 0", lambda: lossbook.TripletMarginLoss(eps=-1.0)),
+        ("margin must be >= 0", lambda: lossbook.contrastive_loss(e, e, y, margin=-1.0)),
+        ("margin must be >= 0", lambda: lossbook.BatchHardTripletLoss(margin=-0.1)),
+        ("margin must be an angle in [0, pi) radians", lambda: lossbook.arcface_logits(cos, y, margin=4.0)),
+        ("margin must be an angle in [0, pi) radians", lambda: lossbook.ArcFaceLoss(3, 2, margin=math.pi)),
+        ("scale must be > 0", lambda: lossbook.cosface_logits(cos, y, scale=0.0)),
+        ("scale must be > 0", lambda: lossbook.ArcFaceLoss(3, 2, scale=-1.0)),
+        ("weight must have 3 columns", lambda: lossbook.lsoftmax_logits(e, torch.randn(2, 4), y)),
+        ("centers must have 3 columns", lambda: lossbook.center_loss(e, y, torch.randn(2, 4))),
+        ("embeddings must have 3 columns", lambda: lossbook.ArcFaceLoss(3, 2)(e[:, :2], y)),
+        ("embeddings must have 3 columns", lambda: lossbook.LSoftmaxLoss(3, 2).logits(e[:, :2])),
+        ("features must have 3 columns", lambda: lossbook.CenterLoss(2, 3)(e[:, :2], y)),
+        ("alpha must be in (0, 1]", lambda: lossbook.CenterLoss(2, 3, alpha=1.5)),
+        ("update_centers needs alpha", lambda: lossbook.CenterLoss(2, 3).update_centers(e, y)),
+        ("k must be smaller than the number of samples (4)", lambda: lossbook.recall_at_k(e, y, k=4)),
+        ("k must be a positive integer", lambda: lossbook.recall_at_k(e, y, k=0)),
+        ("iteration must be a non-negative integer", lambda: lossbook.sphereface_lambda(-1)),
+        ("gamma must be >= 0", lambda: lossbook.sphereface_lambda(3, gamma=-0.1)),
+        ("lambda_gamma must be >= 0", lambda: lossbook.SphereFaceLoss(3, 2, lambda_gamma=-1.0)),
+        ("lambda_min must be >= 0", lambda: lossbook.LSoftmaxLoss(3, 2, lambda_min=-1.0)),
     ]
 
 
-@pytest.mark.parametrize("needle, call", bad_calls(), ids=[f"{i}-{c[0]}" for i, c in enumerate(bad_calls())])
-def test_bad_input_raises_a_clear_value_error(needle, call):
-    with pytest.raises(ValueError, match=None) as info:
+def bad_types():
+    """Calls with a wrong type or dtype: each must raise TypeError naming the argument."""
+    e, y = torch.randn(4, 3), torch.tensor([0, 1, 0, 1])
+    w = torch.randn(2, 3)
+    return [
+        (
+            "margin must be a positive integer; got float 2.5",
+            lambda: lossbook.lsoftmax_logits(e, w, y, margin=2.5),
+        ),
+        (
+            "margin must be a positive integer; got float 1.5",
+            lambda: lossbook.SphereFaceLoss(3, 2, margin=1.5),
+        ),
+        (
+            "margin must be a positive integer; got bool True",
+            lambda: lossbook.LSoftmaxLoss(3, 2, margin=True),
+        ),
+        ("k must be a positive integer; got float", lambda: lossbook.recall_at_k(e, y, k=1.0)),
+        ("iteration must be a non-negative integer; got float", lambda: lossbook.sphereface_lambda(2.0)),
+        ("iteration must be a non-negative integer; got bool", lambda: lossbook.sphereface_lambda(True)),
+        ("labels must have an integer dtype", lambda: lossbook.batch_hard_triplet_loss(e, y.float())),
+        ("labels must have an integer dtype", lambda: lossbook.all_pairs(y.float())),
+        ("labels must be a torch.Tensor", lambda: lossbook.center_loss(e, [0, 1, 0, 1], w)),
+        (
+            "anchor must have a floating-point dtype",
+            lambda: lossbook.triplet_margin_loss(*(y.view(2, 2),) * 3),
+        ),
+        ("embeddings must be a torch.Tensor", lambda: lossbook.recall_at_k(e.tolist(), y)),
+        ("cosine must have a floating-point dtype", lambda: lossbook.angular_psi(torch.tensor([1, 0]))),
+        ("target must be a torch.Tensor", lambda: lossbook.contrastive_loss(e, e, [0, 1, 0, 1])),
+        ("margin must be a real number", lambda: lossbook.contrastive_loss(e, e, y, margin="1")),
+        ("scale must be a real number", lambda: lossbook.CosFaceLoss(3, 2, scale=None)),
+        ("metric must be one of", lambda: lossbook.pairwise_distances(e, metric=None)),
+        ("strategy must be one of", lambda: lossbook.mine_triplets(e, y, strategy=1)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "needle, call", bad_values(), ids=[f"{i}-{c[0]}" for i, c in enumerate(bad_values())]
+)
+def test_bad_values_raise_a_value_error_naming_the_argument(needle, call):
+    with pytest.raises(ValueError) as info:
         call()
     assert needle in str(info.value), str(info.value)
 
 
-def test_wrong_types_raise_type_error():
-    with pytest.raises(TypeError, match="integer dtype"):
-        lossbook.batch_hard_triplet_loss(torch.randn(4, 2), torch.tensor([0.0, 1.0, 0.0, 1.0]))
-    with pytest.raises(TypeError, match="floating-point"):
-        lossbook.triplet_margin_loss(torch.ones(2, 2, dtype=torch.long), torch.ones(2, 2), torch.ones(2, 2))
+@pytest.mark.parametrize("needle, call", bad_types(), ids=[f"{i}-{c[0]}" for i, c in enumerate(bad_types())])
+def test_bad_types_raise_a_type_error_naming_the_argument(needle, call):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert needle in str(info.value), str(info.value)
+
+
+def device_mismatches():
+    """Calls with tensors on two devices ("meta" stands in for a GPU): ValueError, user-facing names."""
+    e, y, w = torch.randn(4, 3), torch.tensor([0, 1, 0, 1]), torch.randn(2, 3)
+    m = torch.empty(4, 3, device="meta")
+    return [
+        ("embeddings and the loss's weight", lambda: lossbook.ArcFaceLoss(3, 2)(m, y)),
+        ("embeddings and the loss's weight", lambda: lossbook.CosFaceLoss(3, 2)(m, y)),
+        ("embeddings and the loss's weight", lambda: lossbook.LSoftmaxLoss(3, 2)(m, y)),
+        ("embeddings and the loss's weight", lambda: lossbook.SphereFaceLoss(3, 2)(m, y)),
+        ("embeddings and the loss's weight", lambda: lossbook.ArcFaceLoss(3, 2).logits(m)),
+        ("embeddings and the loss's weight", lambda: lossbook.SphereFaceLoss(3, 2).logits(m)),
+        ("features and the loss's centers", lambda: lossbook.CenterLoss(2, 3)(m, y)),
+        (
+            "features and the loss's centers",
+            lambda: lossbook.CenterLoss(2, 3, alpha=0.5).update_centers(m, y),
+        ),
+        ("embeddings and weight", lambda: lossbook.lsoftmax_logits(m, w, y)),
+        ("embeddings and weight", lambda: lossbook.sphereface_logits(e, w.to("meta"), y)),
+        ("embeddings and labels", lambda: lossbook.batch_hard_triplet_loss(m, y)),
+        ("embeddings and labels", lambda: lossbook.mine_triplets(m, y)),
+        ("embeddings and labels", lambda: lossbook.recall_at_k(m, y)),
+        ("query and gallery", lambda: lossbook.nearest_neighbor_accuracy(e, y, m, y)),
+        ("x1 and x2", lambda: lossbook.contrastive_loss(e, m, y)),
+        ("x1 and target", lambda: lossbook.contrastive_loss(m, m, y)),
+        ("anchor and negative", lambda: lossbook.triplet_margin_loss(e, e, m)),
+        ("features and centers", lambda: lossbook.center_loss(m, y, w)),
+        ("features and labels", lambda: lossbook.center_loss(m, y, w.to("meta"))),
+        ("cosine and labels", lambda: lossbook.cosface_logits(torch.empty(4, 2, device="meta"), y)),
+        ("cosine and labels", lambda: lossbook.arcface_logits(torch.empty(4, 2, device="meta"), y)),
+        ("x and y", lambda: lossbook.pairwise_distances(e, m)),
+        ("x and y", lambda: lossbook.cosine_similarity_matrix(e, m)),
+        ("x1 and x2", lambda: lossbook.paired_distances(e, m)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "names, call", device_mismatches(), ids=[f"{i}-{c[0]}" for i, c in enumerate(device_mismatches())]
+)
+def test_a_device_mismatch_names_both_arguments_and_what_to_move(names, call):
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert message.startswith(f"{names} must be on the same device; got "), message
+    assert ".to(" in message, message
+
+
+def test_the_modules_device_message_names_embeddings_and_weight_not_internals():
+    with pytest.raises(ValueError) as info:
+        lossbook.ArcFaceLoss(3, 2)(torch.empty(4, 3, device="meta"), torch.tensor([0, 1, 0, 1]))
+    assert str(info.value) == (
+        "embeddings and the loss's weight must be on the same device; got embeddings on meta and weight "
+        "on cpu (move the loss with .to(embeddings.device), or embeddings with .to(device))"
+    )
+
+
+def test_margin_softmax_bases_are_abstract():
+    from lossbook.metric_learning import cosine_margin, margin_softmax
+
+    bases = (
+        margin_softmax._MarginSoftmaxLoss,
+        margin_softmax._AnnealedMarginLoss,
+        cosine_margin._CosineMarginLoss,
+    )
+    for base in bases:
+        assert inspect.isabstract(base), base
+    with pytest.raises(TypeError, match="abstract"):
+        margin_softmax._MarginSoftmaxLoss(3, 2)
+
+    class WithoutPlainLogits(margin_softmax._AnnealedMarginLoss):
+        def margin_logits(self, embeddings, labels):
+            return lossbook.lsoftmax_logits(embeddings, self.weight, labels, self.margin, self.lam)
+
+    with pytest.raises(TypeError, match="logits"):
+        WithoutPlainLogits(3, 2)
+    for loss in (lossbook.LSoftmaxLoss, lossbook.SphereFaceLoss, lossbook.CosFaceLoss, lossbook.ArcFaceLoss):
+        assert not inspect.isabstract(loss)
+
+
+SECTIONS = ("distances", "retrieval", "contrastive", "triplet", "center", "margin_softmax", "cosine_margin")
+
+
+def test_each_section_exports_its_names_and_the_package_all_of_them():
+    modules = [importlib.import_module(f"lossbook.metric_learning.{section}") for section in SECTIONS]
+    names = [name for module in modules for name in module.__all__]
+    assert len(names) == len(set(names)) and set(names) == set(M.__all__)
+    for module in modules:
+        for name in module.__all__:
+            obj = getattr(module, name)
+            assert getattr(M, name) is obj
+            if callable(obj):
+                assert obj.__module__ == module.__name__, name  # documented on the section's API page
+    assert not hasattr(lossbook, "metric")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("lossbook.metric")
+
+
+def chapter_headings():
+    chapter = Path(__file__).resolve().parents[2] / "book" / "en" / "metric-learning.ipynb"
+    cells = json.loads(chapter.read_text(encoding="utf-8"))["cells"]
+    lines = ["".join(c["source"]).splitlines() for c in cells if c["cell_type"] == "markdown"]
+    return {line.lstrip("#").strip() for cell in lines for line in cell if line.startswith("#")}
+
+
+@pytest.mark.parametrize("name", [n for n in M.__all__ if callable(getattr(M, n))])
+def test_every_docstring_names_the_chapter_section_that_explains_it(name):
+    doc = " ".join(inspect.getdoc(getattr(M, name)).split())
+    book = re.search(r'Book: \*Metric learning\*, section ("[^"]+")(?: \(and ("[^"]+")\))?', doc)
+    assert book, f"{name}: no 'Book: *Metric learning*, section \"...\"' line"
+    headings = chapter_headings()
+    for section in filter(None, book.groups()):
+        assert section.strip('"') in headings, f"{name}: {section} is not a heading of the chapter"
 
 
 def test_every_public_name_is_exported_from_lossbook():
