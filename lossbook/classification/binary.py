@@ -245,7 +245,30 @@ def binary_cross_entropy_with_logits(
 
 
 class BCELoss(WeightedLoss):
-    """Module form of :func:`binary_cross_entropy`."""
+    r"""Module form of :func:`binary_cross_entropy`: BCE on probabilities.
+
+    .. math:: \ell = -w\,[\,y \log p + (1 - y) \log(1 - p)\,]
+
+    Explained in the book: chapter “Classification losses”, section “Binary cross-entropy:
+    BCE and BCE-with-logits”.
+
+    Args:
+        weight: optional rescaling w, broadcastable to ``input``'s shape (a buffer).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        - input: (*), probabilities in [0, 1]. target: (*), the same shape.
+        - Output: a scalar, or (*) with ``reduction="none"``.
+
+    Reference: D. R. Cox, "The Regression Analysis of Binary Sequences", Journal of the
+    Royal Statistical Society B, 1958.
+
+    Example:
+        >>> import torch, lossbook
+        >>> criterion = lossbook.BCELoss(weight=torch.tensor([1.0, 2.0, 1.0]))
+        >>> criterion(torch.tensor([0.9, 0.1, 0.4]), torch.tensor([1.0, 0.0, 1.0]))
+        tensor(0.4108)
+    """
 
     def __init__(self, weight: torch.Tensor | None = None, reduction: str = "mean") -> None:
         super().__init__(weight, reduction)
@@ -255,7 +278,32 @@ class BCELoss(WeightedLoss):
 
 
 class BCEWithLogitsLoss(WeightedLoss):
-    """Module form of :func:`binary_cross_entropy_with_logits`."""
+    r"""Module form of :func:`binary_cross_entropy_with_logits`: BCE on logits, stable for any x.
+
+    .. math:: \ell = w\,[\,(1 - y)\,x + (1 + (q - 1)\,y)\,\log(1 + e^{-x})\,]
+
+    Explained in the book: chapter “Classification losses”, section “Binary cross-entropy:
+    BCE and BCE-with-logits”.
+
+    Args:
+        weight: optional rescaling w, broadcastable to ``input``'s shape (a buffer).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        pos_weight: optional weight q of the positive term, broadcastable to ``input``'s
+            shape (a buffer).
+
+    Shape:
+        - input: (*), logits. target: (*), the same shape, values in [0, 1].
+        - Output: a scalar, or (*) with ``reduction="none"``.
+
+    Reference: D. R. Cox, "The Regression Analysis of Binary Sequences", Journal of the
+    Royal Statistical Society B, 1958.
+
+    Example:
+        >>> import torch, lossbook
+        >>> criterion = lossbook.BCEWithLogitsLoss(pos_weight=torch.tensor(3.0))
+        >>> criterion(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
+        tensor(0.3470)
+    """
 
     def __init__(
         self,

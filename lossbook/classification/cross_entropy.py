@@ -351,7 +351,35 @@ def kl_div(
 
 
 class CrossEntropyLoss(WeightedLoss):
-    """Module form of :func:`cross_entropy`."""
+    r"""Module form of :func:`cross_entropy`: a softmax over the logits and the negative
+    log-likelihood of the target class (or distribution), with label smoothing.
+
+    .. math:: L = (1 - \varepsilon)\, w_y (-\ell_y) + \frac{\varepsilon}{C} \sum_c w_c (-\ell_c),
+        \qquad \ell = \log\operatorname{softmax}(x)
+
+    Explained in the book: chapter “Classification losses”, section “Cross-entropy, from
+    information theory”.
+
+    Args:
+        weight: optional per-class weight (C,) (a buffer).
+        ignore_index: a class index whose rows give 0 loss and 0 gradient. Default: -100.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        label_smoothing: :math:`\varepsilon` in [0, 1]. Default: 0.
+
+    Shape:
+        - input: (N, C), (N, C, d1, ...) or (C,), logits.
+        - target: (N,), (N, d1, ...) or () class indices, or probabilities of ``input``'s shape.
+        - Output: a scalar, or the target's shape with ``reduction="none"``.
+
+    Reference: C. E. Shannon, "A Mathematical Theory of Communication", 1948 (entropy);
+    C. Szegedy et al., "Rethinking the Inception Architecture", CVPR 2016 (label smoothing).
+
+    Example:
+        >>> import torch, lossbook
+        >>> criterion = lossbook.CrossEntropyLoss(label_smoothing=0.1)
+        >>> criterion(torch.tensor([[2.0, 1.0, 0.1]]), torch.tensor([0]))
+        tensor(0.5137)
+    """
 
     def __init__(
         self,
@@ -376,7 +404,34 @@ class CrossEntropyLoss(WeightedLoss):
 
 
 class NLLLoss(WeightedLoss):
-    """Module form of :func:`nll_loss`."""
+    r"""Module form of :func:`nll_loss`: the negative log-likelihood of the target class,
+    given log-probabilities (a log-softmax's output).
+
+    .. math:: L_i = -w_{y_i}\, x_{i, y_i}
+
+    Explained in the book: chapter “Classification losses”, section “Cross-entropy, from
+    information theory”.
+
+    Args:
+        weight: optional per-class weight (C,) (a buffer); ``"mean"`` divides by
+            :math:`\sum_i w_{y_i}`.
+        ignore_index: a class index whose rows give 0 loss and 0 gradient. Default: -100.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        - input: (N, C), (N, C, d1, ...) or (C,), log-probabilities.
+        - target: (N,), (N, d1, ...) or (), class indices.
+        - Output: a scalar, or the target's shape with ``reduction="none"``.
+
+    Reference: R. A. Fisher, "On the Mathematical Foundations of Theoretical Statistics",
+    1922 (maximum likelihood).
+
+    Example:
+        >>> import torch, lossbook
+        >>> logp = torch.log_softmax(torch.tensor([[0.1, 0.2, 0.7], [0.3, 0.5, 0.2]]), dim=1)
+        >>> lossbook.NLLLoss(weight=torch.tensor([1.0, 2.0, 1.0]))(logp, torch.tensor([2, 1]))
+        tensor(0.8825)
+    """
 
     def __init__(
         self, weight: torch.Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
@@ -391,7 +446,31 @@ class NLLLoss(WeightedLoss):
 
 
 class KLDivLoss(Loss):
-    """Module form of :func:`kl_div` (default reduction ``"batchmean"``)."""
+    r"""Module form of :func:`kl_div` (default reduction ``"batchmean"``): the KL divergence
+    of the target distribution from the predicted one, given as log-probabilities.
+
+    .. math:: \operatorname{KL}(t \,\|\, p) = \sum_c t_c\,(\log t_c - x_c), \qquad x = \log p
+
+    Explained in the book: chapter “Classification losses”, section “Cross-entropy, from
+    information theory”.
+
+    Args:
+        reduction: ``"batchmean"`` (default: the sum divided by the batch size, the KL per
+            sample), ``"sum"``, ``"mean"`` (over every element) or ``"none"``.
+        log_target: whether ``target`` holds log-probabilities. Default: False.
+
+    Shape:
+        - input: (N, *), log-probabilities. target: (N, *), the same shape.
+        - Output: a scalar, or (N, *) with ``reduction="none"``.
+
+    Reference: S. Kullback and R. A. Leibler, "On Information and Sufficiency", 1951.
+
+    Example:
+        >>> import torch, lossbook
+        >>> criterion = lossbook.KLDivLoss()
+        >>> criterion(torch.log(torch.tensor([[0.9, 0.1]])), torch.tensor([[0.5, 0.5]]))
+        tensor(0.5108)
+    """
 
     def __init__(self, reduction: str = "batchmean", log_target: bool = False) -> None:
         super().__init__(reduction, reductions=KL_REDUCTIONS)

@@ -157,7 +157,31 @@ def softmax_focal_loss(
 
 
 class SigmoidFocalLoss(Loss):
-    """Module form of :func:`sigmoid_focal_loss`."""
+    r"""Module form of :func:`sigmoid_focal_loss`: binary cross-entropy on logits, scaled down
+    for the samples the model already gets right.
+
+    .. math:: \ell = -\alpha_t\,(1 - p_t)^\gamma \log p_t
+
+    Explained in the book: chapter “Classification losses”, section “Focal loss”.
+
+    Args:
+        alpha: weight of the positive class in [0, 1], or < 0 for none. Default: 0.25.
+        gamma: focusing parameter, >= 0. Default: 2.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        - input: (*), logits. target: (*), the same shape, values in [0, 1].
+        - Output: a scalar, or (*) with ``reduction="none"``.
+
+    Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense
+    Object Detection", ICCV 2017.
+
+    Example:
+        >>> import torch, lossbook
+        >>> criterion = lossbook.SigmoidFocalLoss(alpha=-1, gamma=2.0, reduction="none")
+        >>> criterion(torch.tensor([3.0, -1.0]), torch.tensor([1.0, 1.0]))
+        tensor([1.0928e-04, 7.0187e-01])
+    """
 
     def __init__(self, alpha: float = 0.25, gamma: float = 2.0, reduction: str = "mean") -> None:
         super().__init__(reduction)
@@ -169,7 +193,32 @@ class SigmoidFocalLoss(Loss):
 
 
 class SoftmaxFocalLoss(Loss):
-    """Module form of :func:`softmax_focal_loss`."""
+    r"""Module form of :func:`softmax_focal_loss`: cross-entropy scaled down for the samples
+    the model already gets right.
+
+    .. math:: L = -\alpha_y\,(1 - p_y)^\gamma \log p_y, \qquad p = \operatorname{softmax}(x)
+
+    Explained in the book: chapter “Classification losses”, section “Focal loss”.
+
+    Args:
+        alpha: None, or a per-class weight (C,) (a buffer).
+        gamma: focusing parameter, >= 0. Default: 2.
+        ignore_index: a class index whose rows give 0 loss and 0 gradient. Default: -100.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        - input: (N, C), (N, C, d1, ...) or (C,), logits.
+        - target: (N,), (N, d1, ...) or (), class indices.
+        - Output: a scalar, or the target's shape with ``reduction="none"``.
+
+    Reference: T.-Y. Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017.
+
+    Example:
+        >>> import torch, lossbook
+        >>> logits = torch.log(torch.tensor([[0.5, 0.3, 0.2], [0.1, 0.8, 0.1]]))
+        >>> lossbook.SoftmaxFocalLoss(gamma=2.0, reduction="none")(logits, torch.tensor([1, 1]))
+        tensor([0.5899, 0.0089])
+    """
 
     def __init__(
         self,

@@ -207,7 +207,28 @@ def multi_margin_loss(
 
 
 class HingeLoss(Loss):
-    """Module form of :func:`hinge_loss`."""
+    r"""Module form of :func:`hinge_loss`: the soft-margin SVM's loss on decision values.
+
+    .. math:: \ell = \max(0,\; m - y f), \qquad y \in \{-1, +1\}
+
+    Explained in the book: chapter “Classification losses”, section “The hinge loss”.
+
+    Args:
+        margin: the required margin m, >= 0. Default: 1.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        - input: (*), decision values. target: (*), the same shape, labels -1 or +1.
+        - Output: a scalar, or (*) with ``reduction="none"``.
+
+    Reference: C. Cortes and V. Vapnik, "Support-Vector Networks", Machine Learning, 1995.
+
+    Example:
+        >>> import torch, lossbook
+        >>> criterion = lossbook.HingeLoss(margin=1.0, reduction="none")
+        >>> criterion(torch.tensor([2.0, 0.3, -0.5]), torch.tensor([1, 1, -1]))
+        tensor([0.0000, 0.7000, 0.5000])
+    """
 
     def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
         super().__init__(reduction)
@@ -218,7 +239,31 @@ class HingeLoss(Loss):
 
 
 class MultiMarginLoss(WeightedLoss):
-    """Module form of :func:`multi_margin_loss`."""
+    r"""Module form of :func:`multi_margin_loss`: the multi-class hinge loss.
+
+    .. math:: L = \frac{1}{C} \sum_{c \ne y} w_y \max(0,\; m - x_y + x_c)^p
+
+    Explained in the book: chapter “Classification losses”, section “The hinge loss”.
+
+    Args:
+        p: 1 (default) or 2.
+        margin: the required margin m. Default: 1.
+        weight: optional per-class weight (C,) (a buffer), applied by the true class.
+        reduction: ``"mean"`` (default, over samples), ``"sum"`` or ``"none"``.
+
+    Shape:
+        - input: (N, C) or (C,), scores. target: (N,) or (), class indices.
+        - Output: a scalar, or (N,) with ``reduction="none"``.
+
+    Reference: J. Weston and C. Watkins, "Support Vector Machines for Multi-Class Pattern
+    Recognition", ESANN 1999.
+
+    Example:
+        >>> import torch, lossbook
+        >>> criterion = lossbook.MultiMarginLoss(p=2)
+        >>> criterion(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([3]))
+        tensor(0.1525)
+    """
 
     def __init__(
         self, p: int = 1, margin: float = 1.0, weight: torch.Tensor | None = None, reduction: str = "mean"
