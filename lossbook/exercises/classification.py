@@ -637,9 +637,10 @@ sigmoid_focal = FunctionExercise(
             _focal_one_minus_p,
             Text(
                 "the factor is (1 − p_t)^γ, not (1 − p)^γ: for a negative sample p_t = 1 − p, so "
-                "(1 − p)^γ keeps easy negatives and silences hard ones (source 004's error).",
+                "(1 − p)^γ keeps easy negatives and silences hard ones (the error of the article "
+                "'Losses for Classification Tasks').",
                 "调制因子是 (1 − p_t)^γ，不是 (1 − p)^γ：负样本的 p_t = 1 − p，"
-                "用 (1 − p)^γ 会保留容易的负样本、压制困难的负样本（资料 004 的错误）。",
+                "用 (1 − p)^γ 会保留容易的负样本、压制困难的负样本（《分类任务损失》一文的错误）。",
             ),
         ),
         Mistake(
@@ -647,9 +648,10 @@ sigmoid_focal = FunctionExercise(
             _focal_alpha_everywhere,
             Text(
                 "α weights the positives and 1 − α the negatives: α_t = α y + (1 − α)(1 − y). "
-                "Multiplying every sample by α only rescales the loss (source 004's error).",
+                "Multiplying every sample by α only rescales the loss (the error of the article "
+                "'Losses for Classification Tasks').",
                 "α 加权正样本，1 − α 加权负样本：α_t = α y + (1 − α)(1 − y)。"
-                "每个样本都乘 α 只是把损失整体缩放（资料 004 的错误）。",
+                "每个样本都乘 α 只是把损失整体缩放（《分类任务损失》一文的错误）。",
             ),
         ),
         Mistake(
@@ -681,10 +683,12 @@ sigmoid_focal = FunctionExercise(
             "clamped",
             _focal_clamped,
             Text(
-                "clamping p (as source 004 does with eps) or adding ε inside the log lowers the loss, and "
+                "clamping p (as 'Losses for Classification Tasks' does with eps) or adding ε inside the log "
+                "lowers the loss, and "
                 "caps the BCE factor at −log ε: a hard sample at a logit of ±1e4 should cost α_t · 1e4. "
                 "Compute the BCE factor from the logit, as in the first exercise.",
-                "截断 p（资料 004 用 eps 这样做）或在对数里加 ε 会让损失偏低，并把 BCE 因子封顶在 −log ε："
+                "截断 p（《分类任务损失》用 eps 这样做）或在对数里加 ε 会让损失偏低，并把 BCE 因子封顶在 "
+                "−log ε："
                 "logit 为 ±1e4 的困难样本的损失应是 α_t · 1e4。请像第一道练习那样直接由 logit 计算 BCE 因子。",
             ),
             matches=_capped,

@@ -61,8 +61,16 @@ def _collapse_cases(g):
     S = Text
     cases = [
         Case(([0, 3, 3, 0, 3, 5, 5, 0],), {"blank": 0}, S("a list of ints", "整数列表")),
-        Case(("-s-t-aatte",), {"blank": "-"}, S("a path of source 003", "源 003 的路径")),
-        Case(("ss-t-a-t-e",), {"blank": "-"}, S("a path of source 003", "源 003 的路径")),
+        Case(
+            ("-s-t-aatte",),
+            {"blank": "-"},
+            S("a path of 'Common Loss Functions in Deep Learning'", "《深度学习常用损失函数介绍》中的路径"),
+        ),
+        Case(
+            ("ss-t-a-t-e",),
+            {"blank": "-"},
+            S("a path of 'Common Loss Functions in Deep Learning'", "《深度学习常用损失函数介绍》中的路径"),
+        ),
         Case(("-s-t-tatte",), {"blank": "-"}, S("a blank between two t's", "两个 t 之间有空白")),
         Case(("to-o",), {"blank": "-"}, S("a blank between two o's", "两个 o 之间有空白")),
         Case(("aa-a",), {"blank": "-"}, S("a repeat, then a blank", "先重复、再空白")),

@@ -349,9 +349,10 @@ triplet = FunctionExercise(
             "squared_distances",
             _triplet_squared,
             Text(
-                "these are squared distances ‖a − p‖², the form of source 000's module and of FaceNet; "
+                "these are squared distances ‖a − p‖², the form of FaceNet and of the module in the overview "
+                "'Loss Functions'; "
                 "the exercise (and torch's TripletMarginLoss) uses the distances themselves, ‖a − p‖.",
-                "这里用的是平方距离 ‖a − p‖²，即来源 000 的模块和 FaceNet 的形式；"
+                "这里用的是平方距离 ‖a − p‖²，即综述《损失函数》中的模块和 FaceNet 的形式；"
                 "本练习（以及 torch 的 TripletMarginLoss）用的是距离本身 ‖a − p‖。",
             ),
         ),
