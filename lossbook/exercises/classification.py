@@ -157,7 +157,8 @@ bce_with_logits = FunctionExercise(
             "sign",
             _bce_sign,
             Text(
-                "the loss is the negative log-likelihood, −[y log p + (1 − y) log(1 − p)]: it is never negative.",
+                "the loss is the negative log-likelihood, −[y log p + (1 − y) log(1 − p)]: it is never "
+                "negative.",
                 "损失是负对数似然 −[y log p + (1 − y) log(1 − p)]：它永远不为负。",
             ),
         ),
@@ -304,7 +305,8 @@ cross_entropy = FunctionExercise(
             "sign",
             _ce_sign,
             Text(
-                "cross-entropy is −log p_y, the negative log-probability of the true class: it is never negative.",
+                "cross-entropy is −log p_y, the negative log-probability of the true class: it is never "
+                "negative.",
                 "交叉熵是 −log p_y，即真实类别对数概率的相反数：它永远不为负。",
             ),
         ),
@@ -328,7 +330,8 @@ cross_entropy = FunctionExercise(
             Text(
                 "the softmax runs over the classes of each sample, dim=1 of an (N, C) input; dim=0 "
                 "normalizes each class over the batch.",
-                "softmax 应在每个样本的各类别上进行，即 (N, C) 输入的 dim=1；dim=0 是在批量上对每个类别归一化。",
+                "softmax 应在每个样本的各类别上进行，即 (N, C) 输入的 dim=1；dim=0 "
+                "是在批量上对每个类别归一化。",
             ),
         ),
         Mistake(
@@ -348,8 +351,9 @@ cross_entropy = FunctionExercise(
                 "adding a small ε to the probabilities (or clamping them) lowers the loss: a little "
                 "everywhere, and it caps it at −log ε: a true class 2e4 below the best logit costs 2e4, "
                 "not 18 or 28. Stay in log space: log softmax(x) = x − logsumexp(x).",
-                "给概率加一个小 ε（或截断概率）会让损失偏低：处处低一点，并把它封顶在 −log ε：真实类别的 logit "
-                "比最大值低 2e4 时损失就是 2e4，而不是 18 或 28。请在对数空间中计算：log softmax(x) = x − logsumexp(x)。",
+                "给概率加一个小 ε（或截断概率）会让损失偏低：处处低一点，并把它封顶在 −log ε：真实类别的 "
+                "logit 比最大值低 2e4 时损失就是 2e4，而不是 18 或 28。请在对数空间中计算：log softmax(x) = "
+                "x − logsumexp(x)。",
             ),
             matches=_capped,
         ),
@@ -517,7 +521,8 @@ ce_grad = FunctionExercise(
     hint=Text(
         "differentiate L_i = −x_{i,y_i} + log Σ_k e^(x_{i,k}) with respect to x_{i,j}, then "
         "remember that the mean over the N rows divides everything by N.",
-        "对 L_i = −x_{i,y_i} + log Σ_k e^(x_{i,k}) 求关于 x_{i,j} 的导数，再记得对 N 行取平均会把一切除以 N。",
+        "对 L_i = −x_{i,y_i} + log Σ_k e^(x_{i,k}) 求关于 x_{i,j} 的导数，再记得对 N 行取平均会把一切除以 "
+        "N。",
     ),
     explanation=Text(
         "∂/∂x_j of log Σ_k e^(x_k) is e^(x_j) / Σ_k e^(x_k) = p_j, and ∂/∂x_j of −x_y is −1 "
@@ -636,22 +641,22 @@ sigmoid_focal = FunctionExercise(
             "one_minus_p",
             _focal_one_minus_p,
             Text(
-                "the factor is (1 − p_t)^γ, not (1 − p)^γ: for a negative sample p_t = 1 − p, so "
-                "(1 − p)^γ keeps easy negatives and silences hard ones (the error of the article "
-                "'Losses for Classification Tasks').",
-                "调制因子是 (1 − p_t)^γ，不是 (1 − p)^γ：负样本的 p_t = 1 − p，"
-                "用 (1 − p)^γ 会保留容易的负样本、压制困难的负样本（《分类任务损失》一文的错误）。",
+                "the factor is (1 − p_t)^γ, not (1 − p)^γ: for a negative sample p_t = 1 − p, so (1 − p)^γ "
+                "keeps easy negatives and silences hard ones (the error of the article 'Losses for "
+                "Classification Tasks').",
+                "调制因子是 (1 − p_t)^γ，不是 (1 − p)^γ：负样本的 p_t = 1 − p，用 (1 − p)^γ "
+                "会保留容易的负样本、压制困难的负样本（《分类任务损失》一文的错误）。",
             ),
         ),
         Mistake(
             "alpha_everywhere",
             _focal_alpha_everywhere,
             Text(
-                "α weights the positives and 1 − α the negatives: α_t = α y + (1 − α)(1 − y). "
-                "Multiplying every sample by α only rescales the loss (the error of the article "
-                "'Losses for Classification Tasks').",
-                "α 加权正样本，1 − α 加权负样本：α_t = α y + (1 − α)(1 − y)。"
-                "每个样本都乘 α 只是把损失整体缩放（《分类任务损失》一文的错误）。",
+                "α weights the positives and 1 − α the negatives: α_t = α y + (1 − α)(1 − y). Multiplying "
+                "every sample by α only rescales the loss (the error of the article 'Losses for "
+                "Classification Tasks').",
+                "α 加权正样本，1 − α 加权负样本：α_t = α y + (1 − α)(1 − y)。每个样本都乘 α "
+                "只是把损失整体缩放（《分类任务损失》一文的错误）。",
             ),
         ),
         Mistake(
@@ -684,12 +689,11 @@ sigmoid_focal = FunctionExercise(
             _focal_clamped,
             Text(
                 "clamping p (as 'Losses for Classification Tasks' does with eps) or adding ε inside the log "
-                "lowers the loss, and "
-                "caps the BCE factor at −log ε: a hard sample at a logit of ±1e4 should cost α_t · 1e4. "
-                "Compute the BCE factor from the logit, as in the first exercise.",
+                "lowers the loss, and caps the BCE factor at −log ε: a hard sample at a logit of ±1e4 "
+                "should cost α_t · 1e4. Compute the BCE factor from the logit, as in the first exercise.",
                 "截断 p（《分类任务损失》用 eps 这样做）或在对数里加 ε 会让损失偏低，并把 BCE 因子封顶在 "
-                "−log ε："
-                "logit 为 ±1e4 的困难样本的损失应是 α_t · 1e4。请像第一道练习那样直接由 logit 计算 BCE 因子。",
+                "−log ε：logit 为 ±1e4 的困难样本的损失应是 α_t · 1e4。请像第一道练习那样直接由 logit 计算 "
+                "BCE 因子。",
             ),
             matches=_capped,
         ),
@@ -720,7 +724,8 @@ sigmoid_focal = FunctionExercise(
     ),
     solution=my_sigmoid_focal,
     coverage=Text(
-        "float32 and float64, alpha 0.25 to 0.75, gamma 0 to 2, every reduction, logits of ±1e4, the gradient",
+        "float32 and float64, alpha 0.25 to 0.75, gamma 0 to 2, every reduction, logits of ±1e4, the "
+        "gradient",
         "float32 与 float64、alpha 从 0.25 到 0.75、gamma 从 0 到 2、所有 reduction、±1e4 的 logit、梯度",
     ),
 )

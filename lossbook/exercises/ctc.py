@@ -146,8 +146,8 @@ collapse = FunctionExercise(
             "no_merge",
             _collapse_drop_only,
             Text(
-                "the blanks are dropped but repeated symbols are not merged: a symbol repeated in consecutive "
-                "frames counts once ('aatt' gives 'at').",
+                "the blanks are dropped but repeated symbols are not merged: a symbol repeated in "
+                "consecutive frames counts once ('aatt' gives 'at').",
                 "删了空白，但没有合并重复：连续几帧的同一符号只算一次（'aatt' 得到 'at'）。",
             ),
         ),
@@ -166,7 +166,8 @@ collapse = FunctionExercise(
             Text(
                 "use the blank argument rather than a fixed '-' or 0: here the blank is another symbol, and "
                 "'-' or 0 is an ordinary one that must be kept.",
-                "请使用参数 blank，不要写死 '-' 或 0：这里的空白是另一个符号，而 '-' 或 0 是必须保留的普通符号。",
+                "请使用参数 blank，不要写死 '-' 或 0：这里的空白是另一个符号，而 '-' 或 0 "
+                "是必须保留的普通符号。",
             ),
         ),
     ],
@@ -182,8 +183,9 @@ collapse = FunctionExercise(
         "it (not with the last kept symbol) does both in one pass: a repeat of the previous frame is "
         "skipped, and a blank between two equal symbols makes the second one differ from its "
         "predecessor, so it is kept.",
-        "B 先合并连续重复，再删空白。把每一帧与紧挨着的前一帧（而不是上一个保留下来的符号）比较，一遍就完成两步："
-        "与前一帧相同的符号被跳过；两个相同符号之间若有空白，第二个符号的前一帧是空白，因此被保留。",
+        "B 先合并连续重复，再删空白。把每一帧与紧挨着的前一帧（而不是上一个保留下来的符号）比较，"
+        "一遍就完成两步：与前一帧相同的符号被跳过；两个相同符号之间若有空白，第二个符号的前一帧是空白，"
+        "因此被保留。",
     ),
     solution=my_collapse,
     coverage=Text(
@@ -198,7 +200,7 @@ collapse = FunctionExercise(
 
 def my_min_frames(target):
     # one frame per symbol, plus a blank between every two equal neighbours
-    repeats = sum(1 for a, b in zip(target, target[1:]) if a == b)
+    repeats = sum(1 for a, b in itertools.pairwise(target) if a == b)
     return len(target) + repeats
 
 
@@ -234,7 +236,8 @@ min_frames = FunctionExercise(
             Text(
                 "one frame per symbol is not enough when two equal symbols are neighbours: B would merge "
                 "them, so a blank must separate them ('hello' needs l-l, 6 frames).",
-                "两个相同符号相邻时，每个符号一帧是不够的：B 会把它们合并，所以中间必须隔一个空白（'hello' 需要 l-l，共 6 帧）。",
+                "两个相同符号相邻时，每个符号一帧是不够的：B 会把它们合并，所以中间必须隔一个空白（'hello' "
+                "需要 l-l，共 6 帧）。",
             ),
         ),
         Mistake(
@@ -244,8 +247,8 @@ min_frames = FunctionExercise(
                 "this is the length of the extended label l'. A path need not visit every blank of l': it "
                 "may start on the first symbol, end on the last one and jump over blanks between different "
                 "symbols.",
-                "这是扩展标签 l' 的长度。路径不必经过 l' 中的每个空白：它可以从第一个符号开始、停在最后一个符号，"
-                "并在两个不同符号之间跳过空白。",
+                "这是扩展标签 l' 的长度。路径不必经过 l' 中的每个空白：它可以从第一个符号开始、"
+                "停在最后一个符号，并在两个不同符号之间跳过空白。",
             ),
         ),
         Mistake(
@@ -261,7 +264,8 @@ min_frames = FunctionExercise(
             "any_repeat",
             lambda target: len(target) + len(target) - len(set(target)),
             Text(
-                "only neighbours matter: the two t's of 'state' are not adjacent, so 'state' fits in 5 frames.",
+                "only neighbours matter: the two t's of 'state' are not adjacent, so 'state' fits in 5 "
+                "frames.",
                 "只有相邻的相同符号才需要空白：'state' 的两个 t 不相邻，所以 5 帧就够。",
             ),
         ),
@@ -269,7 +273,8 @@ min_frames = FunctionExercise(
             "runs_once",
             lambda target: len(target) + sum(1 for _, run in itertools.groupby(target) if len(list(run)) > 1),
             Text(
-                "count every pair of equal neighbours, not every run: 'aaa' needs a-a-a, two blanks, 5 frames.",
+                "count every pair of equal neighbours, not every run: 'aaa' needs a-a-a, two blanks, 5 "
+                "frames.",
                 "要数每一对相同的相邻符号，而不是每一段连续重复：'aaa' 需要 a-a-a，两个空白，共 5 帧。",
             ),
         ),
@@ -277,15 +282,16 @@ min_frames = FunctionExercise(
     hint=Text(
         "each symbol needs at least one frame, and B merges equal symbols in consecutive frames, so a "
         "blank frame must separate every two equal neighbours of the target.",
-        "每个符号至少占一帧；B 会合并相邻帧里的相同符号，所以目标中每两个相同的相邻符号之间必须隔一个空白帧。",
+        "每个符号至少占一帧；B 会合并相邻帧里的相同符号，"
+        "所以目标中每两个相同的相邻符号之间必须隔一个空白帧。",
     ),
     explanation=Text(
         "The shortest path spells the target with one frame per symbol and inserts a blank only where "
         "two equal symbols are neighbours, so T_min = |l| + #{i : l_i = l_(i+1)}. With fewer frames no "
         "path collapses to l, p(l|x) = 0 and the CTC loss is inf (0 with zero_infinity=True). For the "
         "chapter's digit lines, 5 digits need at most 5 + 4 = 9 of the 14 frames.",
-        "最短的路径每个符号只占一帧，只在两个相同符号相邻的地方插入一个空白，所以 T_min = |l| + #{i : l_i = l_(i+1)}。"
-        "帧数更少时没有路径能折叠成 l，p(l|x) = 0，CTC 损失为 inf（zero_infinity=True 时为 0）。"
+        "最短的路径每个符号只占一帧，只在两个相同符号相邻的地方插入一个空白，所以 T_min = |l| + #{i : l_i = "
+        "l_(i+1)}。帧数更少时没有路径能折叠成 l，p(l|x) = 0，CTC 损失为 inf（zero_infinity=True 时为 0）。"
         "本章的数字行最多 5 个数字，最多需要 5 + 4 = 9 帧，而模型有 14 帧。",
     ),
     solution=my_min_frames,
@@ -349,7 +355,7 @@ def _alpha_forward(log_probs, target, blank, *, skip="differs", starts=2, ends=2
 
 
 def _ctc_nll_cases(g):
-    f64, f32 = torch.float64, torch.float32
+    f32 = torch.float32
     cases = [
         Case((_random_log_probs(g, 5, 3), [1]), label=Text("float64, target [1]", "float64，目标 [1]")),
         Case(
@@ -415,7 +421,8 @@ ctc_nll = FunctionExercise(
             Text(
                 "the jump from s − 2 to s is missing: between two different labels a path may go straight "
                 "from one label to the next without a blank ('ab' in 2 frames).",
-                "缺少从 s − 2 到 s 的跳转：两个不同标签之间，路径可以不经过空白直接从一个标签走到下一个（2 帧的 'ab'）。",
+                "缺少从 s − 2 到 s 的跳转：两个不同标签之间，路径可以不经过空白直接从一个标签走到下一个（2 "
+                "帧的 'ab'）。",
             ),
         ),
         Mistake(
@@ -424,7 +431,8 @@ ctc_nll = FunctionExercise(
             Text(
                 "the jump over a blank is allowed only when l'_s differs from l'_(s−2): between two equal "
                 "labels the blank is compulsory, otherwise B would merge them.",
-                "只有 l'_s 与 l'_(s−2) 不同时才能跳过空白：两个相同标签之间的空白不可省略，否则 B 会把它们合并。",
+                "只有 l'_s 与 l'_(s−2) 不同时才能跳过空白：两个相同标签之间的空白不可省略，否则 B "
+                "会把它们合并。",
             ),
         ),
         Mistake(
@@ -433,7 +441,8 @@ ctc_nll = FunctionExercise(
             Text(
                 "a path may not jump onto a blank (from one blank to the next it would skip a label): allow "
                 "the jump s − 2 → s only when l'_s is a label different from l'_(s−2).",
-                "路径不能跳到空白上（从一个空白跳到下一个空白会漏掉一个标签）：只有当 l'_s 是与 l'_(s−2) 不同的标签时才允许 s − 2 → s。",
+                "路径不能跳到空白上（从一个空白跳到下一个空白会漏掉一个标签）：只有当 l'_s 是与 l'_(s−2) "
+                "不同的标签时才允许 s − 2 → s。",
             ),
         ),
         Mistake(
@@ -476,10 +485,10 @@ ctc_nll = FunctionExercise(
         "Start with log α_1 = log y^1 at positions 0 and 1 and −inf elsewhere; at each frame "
         "log α_t(s) = logsumexp(log α_(t−1)(s), log α_(t−1)(s−1), log α_(t−1)(s−2) where the jump is "
         "allowed) + log y^t_(l'_s); return −logsumexp of the last two positions.",
-        "构造 l' = (blank, l_1, blank, ..., l_U, blank)，在它的各个位置上保存向量 log α_t。"
-        "起始 log α_1 在位置 0 和 1 上等于 log y^1，其余为 −inf；每一帧 "
-        "log α_t(s) = logsumexp(log α_(t−1)(s), log α_(t−1)(s−1), 允许跳转时的 log α_(t−1)(s−2)) + log y^t_(l'_s)；"
-        "最后返回最后两个位置的 logsumexp 的相反数。",
+        "构造 l' = (blank, l_1, blank, ..., l_U, blank)，在它的各个位置上保存向量 log α_t。起始 log α_1 "
+        "在位置 0 和 1 上等于 log y^1，其余为 −inf；每一帧 log α_t(s) = logsumexp(log α_(t−1)(s), log "
+        "α_(t−1)(s−1), 允许跳转时的 log α_(t−1)(s−2)) + log y^t_(l'_s)；最后返回最后两个位置的 logsumexp "
+        "的相反数。",
     ),
     explanation=Text(
         "The recursion α_t(s) = y^t_(l'_s)(α_(t−1)(s) + α_(t−1)(s−1) + [l'_s ≠ blank, l'_s ≠ l'_(s−2)] "
@@ -487,10 +496,11 @@ ctc_nll = FunctionExercise(
         "and by two gives the 'step' and 'jump' terms, −inf pads the shifted-in positions, and "
         "torch.logsumexp adds the three. The same code with log_probs = 0 counts paths: 3003 paths of "
         "10 frames collapse to 'state', C(T + U, 2U) for a target without equal neighbours.",
-        "递推式 α_t(s) = y^t_(l'_s)(α_(t−1)(s) + α_(t−1)(s−1) + [l'_s ≠ blank, l'_s ≠ l'_(s−2)] α_(t−1)(s−2))，"
-        "在对数空间里写出并对 s 向量化：把上一列平移一位和两位就得到“前进”和“跳转”两项，移入的位置用 −inf 填充，"
-        "再用 torch.logsumexp 把三项相加。同一段代码在 log_probs = 0 时就是在数路径：10 帧中有 3003 条路径折叠成 "
-        "'state'；对没有相同相邻符号的目标，这个数是 C(T + U, 2U)。",
+        "递推式 α_t(s) = y^t_(l'_s)(α_(t−1)(s) + α_(t−1)(s−1) + [l'_s ≠ blank, l'_s ≠ l'_(s−2)] "
+        "α_(t−1)(s−2))，在对数空间里写出并对 s 向量化：把上一列平移一位和两位就得到“前进”和“跳转”两项，"
+        "移入的位置用 −inf 填充，再用 torch.logsumexp 把三项相加。同一段代码在 log_probs = 0 "
+        "时就是在数路径：10 帧中有 3003 条路径折叠成 'state'；对没有相同相邻符号的目标，这个数是 C(T + U, "
+        "2U)。",
     ),
     solution=my_ctc_nll,
     coverage=Text(
@@ -607,8 +617,8 @@ ctc_grad = FunctionExercise(
             Text(
                 "this is the gradient with respect to log y, −Σ_(s: l'_s = k) γ_t(s). The scores go through "
                 "log_softmax first; its chain rule adds y^t_k (each row of −γ sums to −1).",
-                "这是对 log y 的梯度 −Σ_(s: l'_s = k) γ_t(s)。分数先经过 log_softmax；按链式法则还要加上 y^t_k"
-                "（−γ 每一行的和为 −1）。",
+                "这是对 log y 的梯度 −Σ_(s: l'_s = k) γ_t(s)。分数先经过 log_softmax；按链式法则还要加上 "
+                "y^t_k（−γ 每一行的和为 −1）。",
             ),
         ),
         Mistake(
@@ -617,7 +627,8 @@ ctc_grad = FunctionExercise(
             Text(
                 "check the sign: the gradient of the loss is the current distribution minus the one CTC "
                 "expects, y^t_k − Σ γ_t(s); gradient descent then moves y towards γ.",
-                "检查符号：损失的梯度是当前分布减去 CTC 期望的分布，y^t_k − Σ γ_t(s)；梯度下降才会把 y 推向 γ。",
+                "检查符号：损失的梯度是当前分布减去 CTC 期望的分布，y^t_k − Σ γ_t(s)；梯度下降才会把 y 推向 "
+                "γ。",
             ),
         ),
         Mistake(
@@ -626,7 +637,8 @@ ctc_grad = FunctionExercise(
             Text(
                 "α_t(s) and β_t(s) both include the factor y^t_(l'_s) of frame t: divide it out once, "
                 "γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x)).",
-                "α_t(s) 和 β_t(s) 都包含第 t 帧的因子 y^t_(l'_s)：要除掉一次，γ_t(s) = α_t(s) β_t(s) / (y^t_(l'_s) p(l|x))。",
+                "α_t(s) 和 β_t(s) 都包含第 t 帧的因子 y^t_(l'_s)：要除掉一次，γ_t(s) = α_t(s) β_t(s) / "
+                "(y^t_(l'_s) p(l|x))。",
             ),
         ),
         Mistake(
@@ -652,7 +664,8 @@ ctc_grad = FunctionExercise(
     unstable_hint=Text(
         "stay in log space: compute γ as exp(log α + log β − log y − log p). With probabilities of "
         "exactly 0, α β / (y p) is 0/0 = nan.",
-        "请在对数空间里计算：γ = exp(log α + log β − log y − log p)。概率恰为 0 时，α β / (y p) 是 0/0 = nan。",
+        "请在对数空间里计算：γ = exp(log α + log β − log y − log p)。概率恰为 0 时，α β / (y p) 是 0/0 = "
+        "nan。",
     ),
     hint=Text(
         "with log_y = scores.log_softmax(1), p(l|x) = α_T(|l'|−1) + α_T(|l'|−2) and the given "
@@ -669,10 +682,10 @@ ctc_grad = FunctionExercise(
         "distribution minus the soft alignment CTC infers. index_add_ adds γ up over the positions "
         "of each symbol (the blank occupies |l| + 1 of them); the checker compares the result with "
         "autograd through lossbook.ctc_loss(scores.log_softmax(1), ...).",
-        "对对数概率的导数是 −Γ^t_k = −Σ_(s: l'_s = k) γ_t(s)。当 y^t = softmax(u^t) 时，"
-        "∂log y^t_j/∂u^t_k = δ_jk − y^t_k，所以 ∂(−log p)/∂u^t_k = y^t_k Σ_j Γ^t_j − Γ^t_k = y^t_k − Γ^t_k，"
-        "因为 γ_t 对 s 求和为 1：网络的分布减去 CTC 推断出的软对齐。index_add_ 把每个符号在各个位置上的 γ 相加"
-        "（空白占了其中 |l| + 1 个位置）；检查器把结果与 lossbook.ctc_loss(scores.log_softmax(1), ...) "
+        "对对数概率的导数是 −Γ^t_k = −Σ_(s: l'_s = k) γ_t(s)。当 y^t = softmax(u^t) 时，∂log y^t_j/∂u^t_k = "
+        "δ_jk − y^t_k，所以 ∂(−log p)/∂u^t_k = y^t_k Σ_j Γ^t_j − Γ^t_k = y^t_k − Γ^t_k，因为 γ_t 对 s "
+        "求和为 1：网络的分布减去 CTC 推断出的软对齐。index_add_ 把每个符号在各个位置上的 γ "
+        "相加（空白占了其中 |l| + 1 个位置）；检查器把结果与 lossbook.ctc_loss(scores.log_softmax(1), ...) "
         "经自动求导得到的梯度比较。",
     ),
     solution=my_ctc_grad,
@@ -705,8 +718,8 @@ gradcheck = AnswerExercise(
             Text(
                 "lossbook's backward is −Σ γ, the true derivative of −log p with respect to log_probs, "
                 "whatever the input; which of the two folds the softmax's derivative into its gradient?",
-                "lossbook 的反向传播是 −Σ γ，对任何输入都是 −log p 关于 log_probs 的真实导数；两者之中哪一个把 softmax 的导数"
-                "并进了梯度？",
+                "lossbook 的反向传播是 −Σ γ，对任何输入都是 −log p 关于 log_probs 的真实导数；"
+                "两者之中哪一个把 softmax 的导数并进了梯度？",
             ),
         ),
         (
@@ -730,9 +743,9 @@ gradcheck = AnswerExercise(
         "that log_softmax would turn into the right one, so it fails gradcheck on log_probs itself; "
         "lossbook's −γ is the true derivative. Through log_softmax both are right: the extra "
         "exp(log_probs) is removed by the softmax's Jacobian.",
-        "torch 原生实现的反向传播返回 exp(log_probs) − γ，这是经过 log_softmax 才会变正确的“对 logits 的梯度”，"
-        "所以它对 log_probs 本身通不过 gradcheck；lossbook 的 −γ 才是真实导数。经过 log_softmax 时两者都对："
-        "多出来的 exp(log_probs) 被 softmax 的雅可比矩阵消掉了。",
+        "torch 原生实现的反向传播返回 exp(log_probs) − γ，这是经过 log_softmax 才会变正确的“对 logits "
+        "的梯度”，所以它对 log_probs 本身通不过 gradcheck；lossbook 的 −γ 才是真实导数。经过 log_softmax "
+        "时两者都对：多出来的 exp(log_probs) 被 softmax 的雅可比矩阵消掉了。",
     ),
     explanation=Text(
         "Answer 'lossbook only'. gradcheck perturbs the entries of log_probs one at a time, and "
@@ -750,7 +763,9 @@ scores = torch.randn(6, 2, 4, dtype=torch.float64)
 log_probs = scores.log_softmax(2).requires_grad_()
 targets, il, tl = torch.tensor([[1, 2], [3, 3]]), torch.tensor([6, 6]), torch.tensor([2, 2])
 print(torch.autograd.gradcheck(lambda lp: lossbook.ctc_loss(lp, targets, il, tl), (log_probs,)))
-print(torch.autograd.gradcheck(lambda lp: F.ctc_loss(lp, targets, il, tl), (log_probs,), raise_exception=False))""",
+print(
+    torch.autograd.gradcheck(lambda lp: F.ctc_loss(lp, targets, il, tl), (log_probs,), raise_exception=False)
+)""",
 )
 
 
@@ -774,7 +789,8 @@ all_blank = AnswerExercise(
             Text(
                 "a line holds up to 5 digits, so a single guessed digit is often among them, and each such "
                 "hit makes that line's edit distance smaller than its length: the CER would fall below 1.",
-                "一行最多有 5 个数字，猜一个数字常常能猜中其中之一；每猜中一次，这一行的编辑距离就小于它的长度：CER 会低于 1。",
+                "一行最多有 5 个数字，猜一个数字常常能猜中其中之一；每猜中一次，"
+                "这一行的编辑距离就小于它的长度：CER 会低于 1。",
             ),
         ),
     ],
@@ -804,5 +820,6 @@ all_blank = AnswerExercise(
         "“全空白”阶段是 CTC 训练的典型现象：空白占据每条对齐的大部分帧，处处输出空白是网络最先学会的事；"
         "之后字符才逐渐“亮起来”。",
     ),
-    solution="""print(lossbook.character_error_rate([[] for _ in truth], truth))  # empty predictions: CER exactly 1""",
+    solution="""\
+print(lossbook.character_error_rate([[] for _ in truth], truth))  # empty predictions: CER exactly 1""",
 )

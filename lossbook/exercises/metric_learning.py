@@ -168,7 +168,8 @@ contrastive = FunctionExercise(
             "missing_half",
             _contrastive_without_half,
             Text(
-                "this is twice the contrastive loss: both terms carry a factor ½, ½·y·d² + ½·(1 − y)·max(0, m − d)².",
+                "this is twice the contrastive loss: both terms carry a factor ½, ½·y·d² + ½·(1 − y)·max(0, "
+                "m − d)².",
                 "这是对比损失的两倍：两项都带因子 ½，即 ½·y·d² + ½·(1 − y)·max(0, m − d)²。",
             ),
         ),
@@ -204,7 +205,8 @@ contrastive = FunctionExercise(
             "hinge_on_squared_distance",
             _contrastive_hinge_on_squares,
             Text(
-                "the hinge compares the distance d with the margin, max(0, m − d), not the squared distance d².",
+                "the hinge compares the distance d with the margin, max(0, m − d), not the squared distance "
+                "d².",
                 "合页项比较的是距离 d 与间隔 m，即 max(0, m − d)，而不是平方距离 d²。",
             ),
         ),
@@ -342,18 +344,19 @@ triplet = FunctionExercise(
             Text(
                 "the loss is max(0, d(a, p) − d(a, n) + m): without the max, a well-separated triplet "
                 "gets a negative loss and keeps being pushed.",
-                "损失是 max(0, d(a, p) − d(a, n) + m)：少了 max，分得很开的三元组会得到负的损失，并且一直被推动。",
+                "损失是 max(0, d(a, p) − d(a, n) + m)：少了 max，分得很开的三元组会得到负的损失，"
+                "并且一直被推动。",
             ),
         ),
         Mistake(
             "squared_distances",
             _triplet_squared,
             Text(
-                "these are squared distances ‖a − p‖², the form of FaceNet and of the module in the overview "
-                "'Loss Functions'; "
-                "the exercise (and torch's TripletMarginLoss) uses the distances themselves, ‖a − p‖.",
-                "这里用的是平方距离 ‖a − p‖²，即综述《损失函数》中的模块和 FaceNet 的形式；"
-                "本练习（以及 torch 的 TripletMarginLoss）用的是距离本身 ‖a − p‖。",
+                "these are squared distances ‖a − p‖², the form of FaceNet and of the module in the "
+                "overview 'Loss Functions'; the exercise (and torch's TripletMarginLoss) uses the distances "
+                "themselves, ‖a − p‖.",
+                "这里用的是平方距离 ‖a − p‖²，即综述《损失函数》中的模块和 FaceNet 的形式；本练习（以及 "
+                "torch 的 TripletMarginLoss）用的是距离本身 ‖a − p‖。",
             ),
         ),
         Mistake(
@@ -507,7 +510,8 @@ triplet_grad = FunctionExercise(
             Text(
                 "∂‖v‖/∂v = v/‖v‖, a unit vector: divide a − n by the distance ‖a − n‖ (unsquared "
                 "distances push every active negative with a force of size 1).",
-                "∂‖v‖/∂v = v/‖v‖ 是单位向量：要把 a − n 除以距离 ‖a − n‖（未平方的距离对每个有效的负样本施加大小为 1 的推力）。",
+                "∂‖v‖/∂v = v/‖v‖ 是单位向量：要把 a − n 除以距离 ‖a − "
+                "n‖（未平方的距离对每个有效的负样本施加大小为 1 的推力）。",
             ),
         ),
         Mistake(
@@ -516,7 +520,8 @@ triplet_grad = FunctionExercise(
             Text(
                 "this is the gradient of the loss on squared distances, 2(a − n); with the distances "
                 "themselves it is (a − n)/‖a − n‖, and the hinge is tested on d, not d².",
-                "这是平方距离形式的梯度 2(a − n)；用距离本身时梯度是 (a − n)/‖a − n‖，合页的判断也用 d 而不是 d²。",
+                "这是平方距离形式的梯度 2(a − n)；用距离本身时梯度是 (a − n)/‖a − n‖，合页的判断也用 d "
+                "而不是 d²。",
             ),
         ),
         Mistake(
@@ -626,7 +631,8 @@ count_triplets = FunctionExercise(
             "every_other_sample",
             _count_every_other_sample,
             Text(
-                "a negative must have another label than the anchor: (P − 1)·K samples, not all PK − 1 others.",
+                "a negative must have another label than the anchor: (P − 1)·K samples, not all PK − 1 "
+                "others.",
                 "负样本的标签必须与锚点不同：共 (P − 1)·K 个样本，而不是其余全部 PK − 1 个。",
             ),
         ),
@@ -681,7 +687,8 @@ center_alone = AnswerExercise(
     hint=Text(
         "look for the cheapest minimum of ½Σ‖x_i − c_{y_i}‖²: what if the network mapped every image, "
         "and every center moved, to the same point?",
-        "寻找 ½Σ‖x_i − c_{y_i}‖² 最省事的最小值：如果网络把每张图都映射到同一个点，所有中心也移到那里，会怎样？",
+        "寻找 ½Σ‖x_i − c_{y_i}‖² 最省事的最小值：如果网络把每张图都映射到同一个点，所有中心也移到那里，"
+        "会怎样？",
     ),
     why=Text(
         "Alone, the center loss is minimized by mapping every feature and every center to one point: "
@@ -696,9 +703,10 @@ center_alone = AnswerExercise(
         "center update), the mean distance between class means shrinks from 0.30 after one epoch "
         "to 0.019 after 40, and the nearest-neighbour accuracy on digits 0–4 falls to 0.35 "
         "(chance is 0.2; with softmax next to it, 0.99).",
-        "答案是 'collapse'。L_C = ½Σ‖x_i − c_{y_i}‖² 在所有特征与中心重合时为 0，其中没有任何把各类推开的项。"
-        "单独训练时（本章的二维网络、论文的中心更新），类均值之间的平均距离从 1 轮后的 0.30 "
-        "缩到 40 轮后的 0.019，数字 0–4 上的最近邻准确率跌到 0.35（随机水平是 0.2；配合 softmax 时为 0.99）。",
+        "答案是 'collapse'。L_C = ½Σ‖x_i − c_{y_i}‖² 在所有特征与中心重合时为 0，"
+        "其中没有任何把各类推开的项。单独训练时（本章的二维网络、论文的中心更新），类均值之间的平均距离从 1 "
+        "轮后的 0.30 缩到 40 轮后的 0.019，数字 0–4 上的最近邻准确率跌到 0.35（随机水平是 0.2；配合 softmax "
+        "时为 0.99）。",
     ),
 )
 
@@ -729,7 +737,8 @@ arcface_jump = AnswerExercise(
             Text(
                 "cos θ = 0, at 90°, is where easy_margin=True would switch; the default easy_margin=False "
                 "switches where θ + m reaches π.",
-                "cos θ = 0（90°）是 easy_margin=True 时的切换点；默认的 easy_margin=False 在 θ + m 到达 π 时切换。",
+                "cos θ = 0（90°）是 easy_margin=True 时的切换点；默认的 easy_margin=False 在 θ + m 到达 π "
+                "时切换。",
             ),
         ),
         (
@@ -769,7 +778,8 @@ arcface_jump = AnswerExercise(
         "但与 cos(θ + m) 只是近似衔接：在 θ = π − m 处它等于 −cos m − m·sin m ≈ −1.117，而不是 −1。",
     ),
     solution="""theta = torch.linspace(0, math.pi, 100001, dtype=torch.float64)
-f = lossbook.arcface_logits(theta.cos().unsqueeze(1), torch.zeros(len(theta), dtype=torch.long), scale=1.0, margin=0.5)[:, 0]
+labels = torch.zeros(len(theta), dtype=torch.long)
+f = lossbook.arcface_logits(theta.cos().unsqueeze(1), labels, scale=1.0, margin=0.5)[:, 0]
 jump = f.diff().abs().argmax()
 print(torch.rad2deg(theta[jump + 1]).item(), f[jump].item(), f[jump + 1].item())""",
 )
