@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -22,15 +20,11 @@ from nbclient import NotebookClient
 
 import lossbook
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = ROOT / "book" / "en" / "regression.ipynb"
 COLAB_HAS = ["torch==2.13.0", "numpy", "matplotlib", "ipykernel"]
-
-
-def run(*command, **kwargs):
-    result = subprocess.run([str(c) for c in command], capture_output=True, text=True, **kwargs)
-    assert result.returncode == 0, f"{command}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
 
 
 def install_command(notebook: Path) -> list[str]:
@@ -43,21 +37,15 @@ def install_command(notebook: Path) -> list[str]:
 
 
 @pytest.mark.timeout(900)
-def test_fresh_colab_like_environment_runs_a_chapter(tmp_path):
-    venv = tmp_path / "colab"
-    run(sys.executable, "-m", "venv", venv)
-    python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "-q", *COLAB_HAS, timeout=900)
+def test_fresh_colab_like_environment_runs_a_chapter(tmp_path, fresh_venv, lossbook_wheel, run):
+    python = fresh_venv("colab", *COLAB_HAS)
+    venv = python.parents[1]
     before = json.loads(run(python, "-m", "pip", "list", "--format=json"))
-
-    wheels = tmp_path / "wheels"
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, ROOT, timeout=600)
-    (wheel,) = wheels.glob("lossbook-*.whl")
 
     args = install_command(CHAPTER)
     spec = next(a for a in args if a.startswith("lossbook"))
     assert spec == f"lossbook[book] @ git+https://github.com/lossbook/lossbook@v{lossbook.__version__}"
-    local_spec = spec.split(" @ ")[0] + f" @ {wheel.as_uri()}"
+    local_spec = spec.split(" @ ")[0] + f" @ {lossbook_wheel.as_uri()}"
     output = run(python, "-m", "pip", *[local_spec if a == spec else a for a in args], timeout=900)
 
     after = {
