@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 import lossbook
 from lossbook.ctc import _trellis as M
+from lossbook.ctc._inputs import prepare_ctc_inputs
+from lossbook.validation import mean_over_lengths
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -41,7 +43,7 @@ def feasible(input_lengths, targets, target_lengths):
     flags = []
     for n in range(len(target_lengths)):
         t = targets[n, : target_lengths[n]].tolist()
-        repeats = sum(a == b for a, b in zip(t, t[1:]))
+        repeats = sum(a == b for a, b in zip(t, t[1:], strict=False))
         flags.append(int(input_lengths[n]) >= len(t) + repeats)
     return torch.tensor(flags)
 
@@ -208,7 +210,7 @@ def test_forward_algorithm_equals_brute_force(target, T):
     gen = torch.Generator().manual_seed(T + len(target))
     C = 4
     lp = torch.randn(T, C, generator=gen, dtype=torch.float64).log_softmax(1)
-    brute = M.ctc_loss_bruteforce(lp, target)
+    brute = lossbook.ctc_loss_bruteforce(lp, target)
     ours = lossbook.ctc_loss(lp, torch.tensor(target, dtype=torch.int64), T, len(target), reduction="sum")
     torch.testing.assert_close(ours, brute)
     if math.isfinite(brute):
@@ -222,17 +224,17 @@ def test_brute_force_on_unnormalized_scores_and_another_blank():
     gen = torch.Generator().manual_seed(8)
     lp = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2  # not log-probabilities
     for blank, target in [(2, [0, 1]), (1, [0, 0]), (0, [2])]:
-        brute = M.ctc_loss_bruteforce(lp, target, blank=blank)
+        brute = lossbook.ctc_loss_bruteforce(lp, target, blank=blank)
         ours = lossbook.ctc_loss(lp, torch.tensor(target), 6, len(target), blank=blank, reduction="sum")
         torch.testing.assert_close(ours, brute)
 
 
 def test_brute_force_refuses_too_many_paths():
     with pytest.raises(ValueError, match="paths"):
-        M.ctc_loss_bruteforce(torch.zeros(21, 2), [1])
-    M.ctc_loss_bruteforce(torch.zeros(20, 2), [1])  # 2**20 paths: allowed
+        lossbook.ctc_loss_bruteforce(torch.zeros(21, 2), [1])
+    lossbook.ctc_loss_bruteforce(torch.zeros(20, 2), [1])  # 2**20 paths: allowed
     with pytest.raises(ValueError, match="blank"):
-        M.ctc_loss_bruteforce(torch.zeros(3, 3), [0, 1])
+        lossbook.ctc_loss_bruteforce(torch.zeros(3, 3), [0, 1])
 
 
 def test_alpha_beta_identity_and_agreement():
@@ -241,7 +243,7 @@ def test_alpha_beta_identity_and_agreement():
     target = [1, 2, 2]
     log_alpha, log_beta = lossbook.ctc_log_alpha_beta(lp, target)
     ext = [0, 1, 0, 2, 0, 2, 0]
-    log_p = -M.ctc_loss_bruteforce(lp, target)
+    log_p = -lossbook.ctc_loss_bruteforce(lp, target)
     for t in range(7):
         per_time = torch.logsumexp(log_alpha[t] + log_beta[t] - lp[t, ext], 0)
         torch.testing.assert_close(per_time, log_p)
@@ -363,7 +365,7 @@ def test_full_length_path_and_blocks_agree_with_torch(together, block, reduction
     monkeypatch.setattr(M, "_TOGETHER_ELEMENTS", 1 << 30 if together else 0)
     gen = torch.Generator().manual_seed(21)
     logits, targets, il, tl = full_length_problem(gen, 17, 4, 6, 5, dtype)
-    assert M._prepare(logits.log_softmax(2), targets, il, tl, 0)[-1]  # the fast path
+    assert prepare_ctc_inputs(logits.log_softmax(2), targets, il, tl, 0)[-1]  # the fast path
     (a, ga), (b, gb) = both(logits, targets, il, tl, reduction=reduction)
     torch.testing.assert_close(a, b, **tolerances(dtype))
     torch.testing.assert_close(ga, gb, **tolerances(dtype))
@@ -449,6 +451,64 @@ def test_bad_inputs_raise_clear_errors():
         lossbook.CTCLoss(reduction="avg")
 
 
+def test_mean_is_the_mean_over_target_lengths():
+    # reduction="mean" is validation.mean_over_lengths of the per-sample losses, on both paths
+    gen = torch.Generator().manual_seed(31)
+    for min_input, min_target in [(0, 0), (12, 4)]:
+        logits, targets, il, tl = random_problem(gen, 12, 5, 6, 4, min_input=min_input, min_target=min_target)
+        lp = logits.log_softmax(2)
+        per_sample = lossbook.ctc_loss(lp, targets, il, tl, reduction="none", zero_infinity=True)
+        torch.testing.assert_close(
+            lossbook.ctc_loss(lp, targets, il, tl, zero_infinity=True), mean_over_lengths(per_sample, tl)
+        )
+
+
+def test_blank_is_checked_the_same_way_everywhere():
+    lp = torch.tensor([[0.6, 0.4], [0.6, 0.4]]).log()
+    calls = {
+        "ctc_loss": lambda blank: lossbook.ctc_loss(lp, torch.tensor([1]), 2, 1, blank=blank),
+        "CTCLoss": lambda blank: lossbook.CTCLoss(blank=blank),
+        "ctc_loss_bruteforce": lambda blank: lossbook.ctc_loss_bruteforce(lp, [1], blank=blank),
+        "ctc_log_alpha_beta": lambda blank: lossbook.ctc_log_alpha_beta(lp, [1], blank=blank),
+        "ctc_greedy_decode": lambda blank: lossbook.ctc_greedy_decode(lp, blank=blank),
+        "ctc_beam_search_decode": lambda blank: lossbook.ctc_beam_search_decode(lp, blank=blank),
+        "ctc_collapse": lambda blank: lossbook.ctc_collapse([0, 1, 1], blank=blank),
+    }
+    for name, call in calls.items():
+        for wrong_type in (1.0, "0", True, None):
+            with pytest.raises(TypeError, match="blank must be an int"):
+                call(wrong_type)
+        with pytest.raises(ValueError, match="blank must be"):
+            call(-1)
+        if name not in ("CTCLoss", "ctc_collapse"):  # these know no C
+            with pytest.raises(ValueError, match=r"blank must be in \[0, C\) = \[0, 2\)"):
+                call(2)
+    with pytest.raises(TypeError, match="one-character string"):
+        lossbook.ctc_collapse("a-b", blank=0)
+    with pytest.raises(ValueError, match="one-character string"):
+        lossbook.ctc_collapse("a-b", blank="--")
+
+
+def test_wrong_types_raise_type_errors_and_wrong_values_value_errors():
+    lp = torch.tensor([[0.6, 0.4], [0.6, 0.4]]).log()
+    with pytest.raises(TypeError, match="beam_width"):
+        lossbook.ctc_beam_search_decode(lp, beam_width=2.0)
+    with pytest.raises(ValueError, match="beam_width"):
+        lossbook.ctc_beam_search_decode(lp, beam_width=0)
+    with pytest.raises(TypeError, match="input_lengths"):
+        lossbook.ctc_loss(lp, torch.tensor([1]), 2.0, 1)
+    with pytest.raises(TypeError, match="target"):
+        lossbook.ctc_loss_bruteforce(lp, torch.tensor([1.0]))
+    with pytest.raises(TypeError, match="log_probs"):
+        lossbook.ctc_greedy_decode(lp.tolist())
+    with pytest.raises(ValueError, match="at least 1 frame"):
+        lossbook.ctc_log_alpha_beta(lp[:0], [])
+    with pytest.raises(ValueError, match="predictions and references"):
+        lossbook.sequence_accuracy([[1]], [])
+    with pytest.raises(ValueError, match="at least one sequence"):
+        lossbook.sequence_accuracy([], [])
+
+
 def test_padding_past_the_lengths_is_ignored():
     lp = torch.randn(6, 2, 4, dtype=torch.float64).log_softmax(2)
     il, tl = torch.tensor([6, 6]), torch.tensor([1, 2])
@@ -511,7 +571,7 @@ def test_wide_beam_finds_the_most_probable_labelling(seed):
     assert math.isclose(totals[tuple(decoded)], totals[best], rel_tol=1e-9)
     # the probability the beam search tracks is the brute-force one
     torch.testing.assert_close(
-        M.ctc_loss_bruteforce(lp, decoded),
+        lossbook.ctc_loss_bruteforce(lp, decoded),
         torch.tensor(-math.log(totals[tuple(decoded)]), dtype=torch.float64),
     )
 
@@ -543,11 +603,26 @@ def test_metrics():
         lossbook.character_error_rate([[]], [[]])
 
 
-def test_doctests():
+@pytest.mark.parametrize("module", ["__init__", "loss", "_trellis", "reference", "decode", "metrics"])
+def test_doctests_run_on_their_own_imports(module):
+    # empty globals: every example imports what it uses
     import doctest
+    import importlib
 
-    failures, _ = doctest.testmod(M, extraglobs={"torch": torch}, optionflags=doctest.ELLIPSIS)
+    name = "lossbook.ctc" if module == "__init__" else f"lossbook.ctc.{module}"
+    failures, _ = doctest.testmod(importlib.import_module(name), globs={}, optionflags=doctest.ELLIPSIS)
     assert failures == 0
+
+
+def test_doctests_show_values_not_only_shapes():
+    import doctest
+    import importlib
+
+    for module in ("loss", "reference", "decode", "metrics"):
+        for test in doctest.DocTestFinder().find(importlib.import_module(f"lossbook.ctc.{module}")):
+            for example in test.examples:
+                shape_only = ".shape" in example.source or ".ndim" in example.source
+                assert not shape_only and "torch.Size" not in example.want, (test.name, example.source)
 
 
 def test_second_derivatives_are_refused_with_a_clear_error():
