@@ -92,14 +92,40 @@ def check_lengths(name: str, lengths: torch.Tensor, high: int, high_what: str) -
 def check_one_length_per_sample(
     name: str, lengths: torch.Tensor, shape: tuple[int, ...], *, unbatched: bool = False
 ) -> None:
-    """One length per batch element of log_probs (T, N, C).
+    """One length per batch element of log_probs (T, N, C), with a hint when it looks batch-first.
 
+    A batch-first (N, T, C) tensor shows itself by lengths that count its first dimension.
     ``shape`` is that of the caller's log_probs; an unbatched (T, C) one has one batch element.
     """
     T, N = (shape[0], 1) if unbatched else (shape[0], shape[1])
     if lengths.shape[0] == N:
         return
+    if not unbatched and lengths.shape[0] == T:
+        raise ValueError(
+            f"log_probs must have shape (T, N, C), time first; got shape {tuple(shape)}, which looks "
+            f"batch-first (N, T, C): {name} has {T} lengths, one per entry of its first dimension. "
+            "Pass log_probs.transpose(0, 1)"
+        )
     raise ValueError(f"{name} must have one length per batch element ({N}); got {lengths.shape[0]}")
+
+
+def check_log_probabilities(log_probs: torch.Tensor) -> None:
+    """Refuse probabilities or raw scores given as log_probs: every element must be <= 0.
+
+    Log-probabilities from ``log_softmax`` never exceed 0; ``log(softmax(x))`` may by a few
+    units in the last place of its dtype, which the tolerance allows (16 of them, and at least
+    1e-5, the size of a ``gradcheck`` perturbation of an entry at 0). NaN is left to the loss.
+    """
+    if log_probs.numel() == 0:
+        return
+    tolerance = max(1e-5, 16 * torch.finfo(log_probs.dtype).eps)
+    top = float(log_probs.detach().max())
+    if top > tolerance:
+        raise ValueError(
+            "log_probs must be log-probabilities, every element <= 0 (probabilities or raw scores "
+            f"are not); got an element equal to {top:.4g}. apply log_softmax over the classes first, "
+            "e.g. logits.log_softmax(-1)"
+        )
 
 
 def prepare_ctc_inputs(log_probs, targets, input_lengths, target_lengths, blank):
@@ -181,6 +207,7 @@ def prepare_ctc_inputs(log_probs, targets, input_lengths, target_lengths, blank)
             if inside is None:
                 inside = torch.ones_like(targets, dtype=torch.bool)
             _raise_bad_label(targets, inside, C, blank)
+    check_log_probabilities(log_probs)
     full = input_low == T and every_label
     return log_probs, targets, input_lengths, target_lengths, unbatched, full
 

@@ -35,9 +35,9 @@ def ctc_loss(
     semantics" (the algorithm: "The forward algorithm", "The backward pass and the gradient").
 
     Args:
-        log_probs: log-probabilities (T, N, C), or (T, C) unbatched; usually a
-            ``log_softmax`` over C. float32 or float64 (float16/bfloat16 are computed in
-            float32).
+        log_probs: log-probabilities (T, N, C), time first, or (T, C) unbatched: a
+            ``log_softmax`` over C, every element <= 0 (probabilities or raw scores raise a
+            ``ValueError``). float32 or float64 (float16/bfloat16 are computed in float32).
         targets: labels, padded (N, S) or concatenated 1-D (sum of target_lengths); int32 or
             int64; never the blank. Unbatched: (S,).
         input_lengths: (N,) frames used per sample, each in [0, T] (tensor, list or int).

@@ -222,7 +222,8 @@ def test_forward_algorithm_equals_brute_force(target, T):
 
 def test_brute_force_on_unnormalized_scores_and_another_blank():
     gen = torch.Generator().manual_seed(8)
-    lp = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2  # not log-probabilities
+    # not log-probabilities (each frame's probabilities sum to less than 1), but all <= 0
+    lp = -torch.rand(6, 3, generator=gen, dtype=torch.float64) * 4
     for blank, target in [(2, [0, 1]), (1, [0, 0]), (0, [2])]:
         brute = lossbook.ctc_loss_bruteforce(lp, target, blank=blank)
         ours = lossbook.ctc_loss(lp, torch.tensor(target), 6, len(target), blank=blank, reduction="sum")
@@ -257,9 +258,10 @@ def test_alpha_beta_identity_and_agreement():
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_gradcheck_on_raw_scores(reduction):
     # The hand-written gradient is the true derivative with respect to log_probs, even when
-    # they are not normalized (torch's native one is only right through a log_softmax).
+    # they are not normalized (torch's native one is only right through a log_softmax). The
+    # scores stay below 0 (probabilities that sum to less than 1): above 0 they are refused.
     gen = torch.Generator().manual_seed(10)
-    lp = torch.randn(6, 3, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    lp = (-0.1 - 3 * torch.rand(6, 3, 4, generator=gen, dtype=torch.float64)).requires_grad_()
     targets = torch.tensor([[1, 2, 2], [3, 1, 0], [2, 0, 0]])
     il, tl = torch.tensor([6, 5, 0]), torch.tensor([3, 2, 0])
     assert torch.autograd.gradcheck(
@@ -449,6 +451,55 @@ def test_bad_inputs_raise_clear_errors():
         lossbook.CTCLoss(blank=-1)
     with pytest.raises(ValueError, match="reduction"):
         lossbook.CTCLoss(reduction="avg")
+
+
+def test_batch_first_log_probs_are_named_as_such():
+    # (N, T, C) = (2, 5, 4) given where (T, N, C) belongs: 2 lengths for a "batch" of 5
+    lp = torch.randn(2, 5, 4).log_softmax(2)
+    targets, il, tl = torch.tensor([[1, 2], [3, 1]]), torch.tensor([5, 5]), torch.tensor([2, 2])
+    with pytest.raises(ValueError, match=r"log_probs must have shape \(T, N, C\).*looks batch-first") as info:
+        lossbook.ctc_loss(lp, targets, il, tl)
+    assert "transpose(0, 1)" in str(info.value) and "(2, 5, 4)" in str(info.value)
+    with pytest.raises(ValueError, match="batch-first"):
+        lossbook.CTCLoss()(lp, targets, il, tl)
+    with pytest.raises(ValueError, match="batch-first"):
+        lossbook.ctc_greedy_decode(lp, input_lengths=il)
+    # time first, the same call works
+    lossbook.ctc_loss(lp.transpose(0, 1), targets, il, tl)
+    # a count that matches neither dimension keeps the plain message, and so does an unbatched input
+    with pytest.raises(ValueError, match="one length per batch element"):
+        lossbook.ctc_loss(lp.transpose(0, 1), targets, torch.tensor([5, 5, 5]), tl)
+    with pytest.raises(ValueError, match="one length per batch element"):
+        lossbook.ctc_loss(lp[0], targets[0], torch.tensor([2] * 5), 2)
+
+
+@pytest.mark.parametrize("kind", ["probabilities", "logits"])
+def test_probabilities_and_logits_are_refused(kind):
+    gen = torch.Generator().manual_seed(30)
+    logits = torch.randn(6, 2, 4, generator=gen) * 3
+    log_probs = logits.softmax(2) if kind == "probabilities" else logits
+    targets, il, tl = torch.tensor([[1, 2], [3, 1]]), [6, 6], [2, 2]
+    with pytest.raises(ValueError, match="log_probs must be log-probabilities.*apply log_softmax"):
+        lossbook.ctc_loss(log_probs, targets, il, tl)
+    with pytest.raises(ValueError, match="apply log_softmax"):
+        lossbook.ctc_loss(log_probs[:, 0], targets[0], 6, 2)  # unbatched
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
+def test_log_probabilities_within_rounding_of_zero_are_accepted(dtype):
+    # log(softmax(x)) may exceed 0 by a few units in the last place; log_softmax never does
+    targets, il, tl = torch.tensor([[1]]), [3], [1]
+    lp = torch.full((3, 1, 2), -50.0, dtype=dtype)
+    lp[:, :, 0] = 0.0
+    lp[0, 0, 0] = 4 * torch.finfo(dtype).eps
+    assert torch.isfinite(lossbook.ctc_loss(lp, targets, il, tl))
+    lp[0, 0, 0] = 0.01 if dtype in (torch.float64, torch.float32) else 0.5
+    with pytest.raises(ValueError, match="apply log_softmax"):
+        lossbook.ctc_loss(lp, targets, il, tl)
+    # probability exactly 1 (log 0), -inf and NaN are not refused by this check
+    lp[0, 0, 0] = 0.0
+    lp[1, 0, 1] = -math.inf
+    assert torch.isfinite(lossbook.ctc_loss(lp, targets, il, tl))
 
 
 def test_mean_is_the_mean_over_target_lengths():
