@@ -351,6 +351,19 @@ def test_option_ranges():
             lossbook.quantile_loss(x, y, q=q)
 
 
+def test_option_types_are_type_errors():
+    x = y = torch.ones(3)
+    for call in (
+        lambda: lossbook.huber_loss(x, y, delta="1"),
+        lambda: lossbook.smooth_l1_loss(x, y, beta=None),
+        lambda: lossbook.quantile_loss(x, y, q=True),
+        lambda: lossbook.HuberLoss(delta=[1.0]),
+        lambda: lossbook.QuantileLoss(q="0.5"),
+    ):
+        with pytest.raises(TypeError, match="must be a real number"):
+            call()
+
+
 def test_msle_inputs_must_exceed_minus_one():
     with pytest.raises(ValueError, match="input must have every element > -1; got an element equal to -1.0"):
         lossbook.msle_loss(torch.tensor([0.0, -1.0]), torch.tensor([0.0, 0.0]))
@@ -386,3 +399,43 @@ def test_minimizers_are_mean_median_quantile():
     assert argmin(lossbook.quantile_loss, q=0.9) == pytest.approx(
         np.quantile(sample.numpy(), 0.9, method="inverted_cdf"), abs=0.05
     )
+
+
+# --- the package ------------------------------------------------------------------------------
+
+MODULES = ["__init__", "_pointwise", "mse", "mae", "huber", "msle", "mape", "log_cosh", "quantile"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_doctests_run_on_their_own_imports(module):
+    # empty globals: every example imports what it uses
+    import doctest
+    import importlib
+
+    name = "lossbook.regression" if module == "__init__" else f"lossbook.regression.{module}"
+    failures, _ = doctest.testmod(importlib.import_module(name), globs={})
+    assert failures == 0
+
+
+def test_pointwise_losses_must_give_value_and_both_derivatives():
+    from lossbook.regression._pointwise import _Pointwise
+
+    with pytest.raises(TypeError, match="abstract"):
+        _Pointwise()
+
+    class ValueOnly(_Pointwise):
+        def value_(self, d, scratch):
+            return d.square_()
+
+    with pytest.raises(TypeError, match="derivative"):
+        ValueOnly()
+
+
+def test_the_chapter_prints_the_source_of_squared_and_huber():
+    import inspect
+
+    from lossbook.regression._pointwise import _Pointwise
+
+    for phi in (lossbook.regression._Squared, lossbook.regression._Huber):
+        assert issubclass(phi, _Pointwise)
+        assert inspect.getsource(phi).startswith(f"class {phi.__name__}(_Pointwise):")
