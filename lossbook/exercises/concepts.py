@@ -371,7 +371,8 @@ pos_weight = AnswerExercise(
     hint=Text(
         "balanced accuracy = (recall of the positives + recall of the negatives) / 2. A weight "
         "equal to n_neg/n_pos = 19 already gives both classes the same total weight.",
-        "平衡准确率 = (正类召回率 + 负类召回率) / 2。权重取 n_neg/n_pos = 19 时，两类在损失中的总权重已经相等。",
+        "平衡准确率 = (正类召回率 + 负类召回率) / 2。权重取 n_neg/n_pos = 19 时，"
+        "两类在损失中的总权重已经相等。",
     ),
     why=Text(
         "The balanced accuracy stays at about 0.92 (0.9214 at 19, 0.9195 at 50) while recall "
@@ -384,7 +385,8 @@ pos_weight = AnswerExercise(
         "the same in the loss, as if the data were balanced; the balanced accuracy climbs up to "
         "there (0.79 at 1, 0.90 at 5, 0.92 at 19) and is flat beyond (0.92 at 50, 0.87 at 200). "
         "Past it, a larger weight trades precision for recall.",
-        "答案是 'same'。权重接近类别比例 n_neg/n_pos = 19 时，两类在损失中的分量相同，相当于在平衡数据上训练；"
+        "答案是 'same'。权重接近类别比例 n_neg/n_pos = 19 时，两类在损失中的分量相同，"
+        "相当于在平衡数据上训练；"
         "平衡准确率一直升到这里（1 时 0.79，5 时 0.90，19 时 0.92），之后持平（50 时 0.92，200 时 0.87）。"
         "再往上加权，就是在用精确率换召回率。",
     ),
@@ -393,10 +395,12 @@ truth = y_test.flatten().numpy()
 for weight in (19.0, 50.0):
     training.set_seed(0)
     model = nn.Linear(2, 1)
-    training.fit(
-        model, lambda logits, t: lossbook.binary_cross_entropy_with_logits(logits, t, pos_weight=torch.tensor(weight)),
-        torch.optim.Adam(model.parameters(), lr=0.05), x_train, y_train, epochs=300,
-    )
+
+    def loss_fn(logits, t):
+        return lossbook.binary_cross_entropy_with_logits(logits, t, pos_weight=torch.tensor(weight))
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    training.fit(model, loss_fn, optimizer, x_train, y_train, epochs=300)
     with torch.no_grad():
         predicted = (model(x_test) > 0).float().flatten().numpy()
     print(f"pos_weight = {weight:g}: recall {metrics.recall_score(truth, predicted):.4f}, "
@@ -476,7 +480,8 @@ smooth_asymmetric = FunctionExercise(
             Text(
                 "the extra weight lands on over-prediction: σ(−kd) is close to 1 where d = input − target "
                 "is negative (under-prediction), σ(kd) where it is positive.",
-                "额外的权重落到了高估上：d = input − target 为负（低估）时 σ(−kd) 接近 1，为正时是 σ(kd) 接近 1。",
+                "额外的权重落到了高估上：d = input − target 为负（低估）时 σ(−kd) 接近 1，为正时是 σ(kd) "
+                "接近 1。",
             ),
         ),
         Mistake(
@@ -485,7 +490,8 @@ smooth_asymmetric = FunctionExercise(
             Text(
                 "with weight under·σ(−kd), over-prediction costs almost nothing; the weight must go from 1 "
                 "to under: 1 + (under − 1)·σ(−kd).",
-                "权重写成 under·σ(−kd) 时，高估几乎不付代价；权重应当从 1 过渡到 under：1 + (under − 1)·σ(−kd)。",
+                "权重写成 under·σ(−kd) 时，高估几乎不付代价；权重应当从 1 过渡到 under：1 + (under − "
+                "1)·σ(−kd)。",
             ),
         ),
         Mistake(

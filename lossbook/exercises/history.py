@@ -404,7 +404,8 @@ pinball_half = AnswerExercise(
         (
             2.0,
             Text(
-                "the pinball loss is the smaller of the two: each unit of error costs q = 0.5 on either side.",
+                "the pinball loss is the smaller of the two: each unit of error costs q = 0.5 on either "
+                "side.",
                 "pinball 损失是两者中较小的那个：两侧每单位误差都只付 q = 0.5。",
             ),
         ),
@@ -532,7 +533,8 @@ cem_step = FunctionExercise(
             Text(
                 "these are the samples with the largest f; the chapter minimizes f, so the elites are the "
                 "smallest values: fx.argsort() is ascending, keep its first n_elite.",
-                "这些是 f 最大的样本；本章是最小化 f，精英是 f 最小的那些：fx.argsort() 是升序，取前 n_elite 个。",
+                "这些是 f 最大的样本；本章是最小化 f，精英是 f 最小的那些：fx.argsort() 是升序，取前 n_elite "
+                "个。",
             ),
         ),
         Mistake(

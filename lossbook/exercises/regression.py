@@ -131,7 +131,8 @@ huber = FunctionExercise(
             "linear_shift",
             _huber_quadratic_half_only,
             Text(
-                "the linear part should be δ(|d| − ½δ); with δ(|d| − δ) the two pieces do not meet at |d| = δ.",
+                "the linear part should be δ(|d| − ½δ); with δ(|d| − δ) the two pieces do not meet at |d| = "
+                "δ.",
                 "线性部分应为 δ(|d| − ½δ)；写成 δ(|d| − δ) 时两段在 |d| = δ 处接不上。",
             ),
         ),
@@ -139,7 +140,8 @@ huber = FunctionExercise(
             "linear_unshifted",
             _huber_linear_unshifted,
             Text(
-                "the linear part is δ|d| − ½δ², not δ|d|: subtract ½δ² so that the two pieces meet at |d| = δ.",
+                "the linear part is δ|d| − ½δ², not δ|d|: subtract ½δ² so that the two pieces meet at |d| = "
+                "δ.",
                 "线性部分是 δ|d| − ½δ²，不是 δ|d|：减去 ½δ²，两段才能在 |d| = δ 处相接。",
             ),
         ),
@@ -302,8 +304,10 @@ log_cosh = FunctionExercise(
             "missing_log2",
             _log_cosh_without_log2,
             Text(
-                "cosh d = (e^d + e^-d) / 2: the 1/2 becomes − log 2 (without it, log cosh 0 is log 2, not 0).",
-                "cosh d = (e^d + e^-d) / 2：其中的 1/2 变成 − log 2（少了它，log cosh 0 等于 log 2 而不是 0）。",
+                "cosh d = (e^d + e^-d) / 2: the 1/2 becomes − log 2 (without it, log cosh 0 is log 2, not "
+                "0).",
+                "cosh d = (e^d + e^-d) / 2：其中的 1/2 变成 − log 2（少了它，log cosh 0 等于 log 2 而不是 "
+                "0）。",
             ),
         ),
         Mistake(
@@ -470,7 +474,12 @@ quantile_shift = AnswerExercise(
         "答案是 'lower'。最优常数 c 满足 q·P(y > c) = (1 − q)·P(y < c)，即 P(y < c) = q：它就是 "
         "q 分位数。在本章中，q = 0.1 时 best_constant 落在 np.quantile(sample, 0.1) 旁边。",
     ),
-    solution="""print(best_constant(lambda p, t: lossbook.quantile_loss(p, t, q=0.1)), np.quantile(sample.numpy(), 0.1))""",
+    solution="""
+print(
+    best_constant(lambda p, t: lossbook.quantile_loss(p, t, q=0.1)),
+    np.quantile(sample.numpy(), 0.1),
+)
+""",
 )
 
 
@@ -485,7 +494,8 @@ outliers = AnswerExercise(
             Text(
                 "1.964 is MAE's slope with 10 % outliers: change n // 10 to 2 * n // 5 in the data cell "
                 "and run the fitting cell again.",
-                "1.964 是 10 % 离群点时 MAE 的斜率：把数据单元格里的 n // 10 改成 2 * n // 5，再重新运行拟合单元格。",
+                "1.964 是 10 % 离群点时 MAE 的斜率：把数据单元格里的 n // 10 改成 2 * n // 5，"
+                "再重新运行拟合单元格。",
             ),
         ),
         (
@@ -506,7 +516,8 @@ outliers = AnswerExercise(
     hint=Text(
         "in the cell that makes the data, [: n // 10] picks the outliers; make it [: 2 * n // 5], "
         "run that cell and the fitting cell, and read the 'mae' row.",
-        "生成数据的单元格中 [: n // 10] 选出离群点；改成 [: 2 * n // 5]，依次运行该单元格和拟合单元格，读出 'mae' 那一行。",
+        "生成数据的单元格中 [: n // 10] 选出离群点；改成 [: 2 * n // 5]，依次运行该单元格和拟合单元格，读出 "
+        "'mae' 那一行。",
     ),
     why=Text(
         "With 40 % outliers MAE's slope drops from 1.964 to about 1.825 (Huber: 1.807), while MSE's "
@@ -521,6 +532,9 @@ outliers = AnswerExercise(
         "MAE 估计条件中位数；只有当离群点是少数、不足以移动中位数时，它才不受影响。这里的离群点全在直线下方，"
         "每多一个就把残差的中位数往下推一点；到 40 % 时拟合斜率是 1.825，而不是 2。",
     ),
-    solution="""outlier[torch.randperm(n, generator=generator)[: 2 * n // 5]] = True  # in the data cell, then re-run the fit
-print(fits["mae"][0])  # 1.825""",
+    solution="""
+# in the data cell, then re-run the fitting cell:
+outlier[torch.randperm(n, generator=generator)[: 2 * n // 5]] = True
+print(fits["mae"][0])  # 1.825
+""",
 )
