@@ -5,11 +5,12 @@ plain PyTorch, as a function (``lossbook.mse_loss``) and an ``nn.Module``
 (``lossbook.MSELoss``), and checked against an independent reference.
 """
 
-from . import classification, ctc, distribution_matching, metric_learning, regression, transducer
+from . import classification, ctc, distribution_matching, llm, metric_learning, regression, transducer
 from ._version import __version__
 from .classification import *  # noqa: F403
 from .ctc import *  # noqa: F403
 from .distribution_matching import *  # noqa: F403
+from .llm import *  # noqa: F403
 from .metric_learning import *  # noqa: F403
 from .regression import *  # noqa: F403
 from .transducer import *  # noqa: F403
@@ -18,6 +19,7 @@ __all__ = [
     "__version__",
     *regression.__all__,
     *classification.__all__,
+    *llm.__all__,
     *metric_learning.__all__,
     *ctc.__all__,
     *transducer.__all__,

@@ -269,6 +269,27 @@ def check_class_indices(
     return lowest, highest
 
 
+def check_ignore_index(ignore_index) -> int:
+    """``ignore_index``: a Python int (not a bool) of any value; rows whose class equals it are ignored."""
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise TypeError(f"ignore_index must be an int; got {type(ignore_index).__name__} {ignore_index!r}")
+    return ignore_index
+
+
+def check_class_weight(name: str, weight, input: torch.Tensor, num_classes: int) -> torch.Tensor | None:
+    """A per-class weight: None, or a 1-D floating tensor of ``num_classes`` entries on ``input``'s device."""
+    if weight is None:
+        return None
+    check_tensor(name, weight)
+    if weight.dim() != 1 or weight.shape[0] != num_classes:
+        raise ValueError(
+            f"{name} must be a 1-D tensor with one entry per class ({num_classes}); "
+            f"got shape {tuple(weight.shape)}"
+        )
+    check_same_device("input", input, name, weight)
+    return weight
+
+
 def check_allowed_values(name: str, tensor: torch.Tensor, allowed: tuple[float, ...]) -> None:
     """Check that every element of ``tensor`` is one of ``allowed`` (labels such as -1 / +1)."""
     if tensor.numel() == 0:

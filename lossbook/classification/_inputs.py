@@ -20,6 +20,8 @@ import torch
 from ..validation import (
     check_broadcastable,
     check_class_indices,
+    check_class_weight,
+    check_ignore_index,
     check_integer_tensor,
     check_same_device,
     check_tensor,
@@ -27,27 +29,6 @@ from ..validation import (
 )
 
 _INDEX_DTYPE_HINT = "an integer dtype; convert class labels with target.long()"
-
-
-def check_ignore_index(ignore_index) -> int:
-    """``ignore_index``: a Python int (not a bool) of any value; rows whose class equals it are ignored."""
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise TypeError(f"ignore_index must be an int; got {type(ignore_index).__name__} {ignore_index!r}")
-    return ignore_index
-
-
-def check_class_weight(name: str, weight, input: torch.Tensor, num_classes: int) -> torch.Tensor | None:
-    """A per-class weight: None, or a 1-D floating tensor of ``num_classes`` entries."""
-    if weight is None:
-        return None
-    check_tensor(name, weight)
-    if weight.dim() != 1 or weight.shape[0] != num_classes:
-        raise ValueError(
-            f"{name} must be a 1-D tensor with one entry per class ({num_classes}); "
-            f"got shape {tuple(weight.shape)}"
-        )
-    check_same_device("input", input, name, weight)
-    return weight
 
 
 def check_elementwise_weight(name: str, weight, input: torch.Tensor) -> torch.Tensor | None:
