@@ -11,9 +11,16 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..case import Case
-from . import classification, ctc, distribution_matching, metric_learning, regression
+from . import classification, ctc, distribution_matching, metric_learning, regression, transducer
 
-FAMILIES: tuple[ModuleType, ...] = (regression, classification, metric_learning, ctc, distribution_matching)
+FAMILIES: tuple[ModuleType, ...] = (
+    regression,
+    classification,
+    metric_learning,
+    ctc,
+    transducer,
+    distribution_matching,
+)
 
 
 def all_cases(quick: bool) -> list[Case]:

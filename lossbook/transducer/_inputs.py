@@ -51,8 +51,10 @@ def check_clamp(clamp) -> float:
     return clamp
 
 
-def check_lengths(name: str, lengths, batch: int, low: int, high: int, what: str) -> torch.Tensor:
-    """A 1-D integer tensor of ``batch`` lengths, each in [low, high]; returned as int64.
+def check_lengths(
+    name: str, lengths, batch: int, low: int, high: int, what: str, device=None
+) -> torch.Tensor:
+    """A 1-D integer tensor of ``batch`` lengths, each in [low, high]; returned as int64 (on ``device``).
 
     ``what`` says what ``high`` is (the number of frames of logits, ...), for the message.
     """
@@ -62,7 +64,7 @@ def check_lengths(name: str, lengths, batch: int, low: int, high: int, what: str
             f"{name} must be a 1-D tensor with one length per batch element ({batch}); "
             f"got shape {tuple(lengths.shape)}"
         )
-    lengths = lengths.to(torch.int64)
+    lengths = lengths.to(device=device, dtype=torch.int64)
     if batch:
         smallest, largest = (int(v) for v in torch.aminmax(lengths))
         if smallest < low:
@@ -124,10 +126,10 @@ def prepare_rnnt_inputs(logits, targets, logit_lengths, target_lengths, blank):
         )
     device = logits.device
     logit_lengths = check_lengths(
-        "logit_lengths", logit_lengths.to(device), N, 1, T, "the number of frames T of logits"
+        "logit_lengths", logit_lengths, N, 1, T, "the number of frames T of logits", device
     )
     target_lengths = check_lengths(
-        "target_lengths", target_lengths.to(device), N, 0, U1 - 1, "the width U of targets"
+        "target_lengths", target_lengths, N, 0, U1 - 1, "the width U of targets", device
     )
     if int(logit_lengths.max()) != T:
         raise ValueError(
@@ -285,8 +287,14 @@ def prepare_greedy_inputs(encoder_out, predictor, joiner, encoder_lengths, max_s
         if unbatched and isinstance(encoder_lengths, torch.Tensor) and encoder_lengths.dim() == 0:
             encoder_lengths = encoder_lengths.reshape(1)
         lengths = check_lengths(
-            "encoder_lengths", encoder_lengths, N, 0, T, "the number of frames T of encoder_out"
-        ).to(encoder_out.device)
+            "encoder_lengths",
+            encoder_lengths,
+            N,
+            0,
+            T,
+            "the number of frames T of encoder_out",
+            encoder_out.device,
+        )
     return encoder_out, lengths, unbatched
 
 

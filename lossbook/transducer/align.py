@@ -44,10 +44,10 @@ def ctc_forced_align(
     Book: *Transducers and forced alignment*, section "Forced alignment".
 
     Args:
-        log_probs: (1, T, C) log-probabilities of one example, batch first, as torchaudio
+        log_probs: shape (1, T, C), log-probabilities of one example, batch first, as torchaudio
             takes them (a float tensor of any precision; float16/bfloat16 are searched in
             float32).
-        targets: (1, L) labels, int32 or int64, in [0, C) and never the blank. A path needs
+        targets: shape (1, L), labels, int32 or int64, in [0, C) and never the blank. A path needs
             at least L + (the number of equal neighbours) frames; fewer raise a ValueError.
         input_lengths: (1,) the number of frames, which must be T (as torchaudio); None for T.
         target_lengths: (1,) the number of labels, which must be L; None for L.
@@ -92,8 +92,9 @@ def ctc_forced_align(
     choices = torch.zeros(T, S, dtype=torch.int8, device=device)
     for t in range(1, T):
         stay = delta
-        step = torch.cat([minus_inf[:1], delta[:-1]])
-        skip = torch.where(can_skip, torch.cat([minus_inf, delta[:-2]]), -math.inf)
+        shifted = torch.cat([minus_inf, delta])  # delta moved two states on: s - 2 at s
+        step = shifted[1 : S + 1]
+        skip = torch.where(can_skip, shifted[:S], -math.inf)
         take_skip = (skip > step) & (skip > stay)
         take_step = ~take_skip & (step > stay)
         choice = take_skip.to(torch.int8) * 2 + take_step.to(torch.int8)

@@ -55,8 +55,9 @@ def rnnt_greedy_decode(
             ``linear(tanh(f.unsqueeze(2) + g.unsqueeze(1)))``, maps (N, H), (N, H') to (N, V)
             once its inputs are added without the ``unsqueeze``; pass a lambda that does).
         encoder_lengths: (N,) frames per sample, each in [0, T]; None uses all T.
-        blank: index of the blank in [-V, V); -1 (the default, as :func:`rnnt_loss`) is the
-            last class. The predictor receives it as the start symbol.
+        blank: index of the blank in [-V, V); -1, the default (as in
+            :func:`~lossbook.transducer.loss.rnnt_loss`), is the last class. The predictor
+            receives it as the start symbol.
         max_symbols_per_frame: the most labels emitted on one frame before the decoder moves on
             (a guard against a model that never emits the blank). Default: 10.
 
@@ -88,14 +89,15 @@ def rnnt_greedy_decode(
     N, T, _ = encoder_out.shape
     device = encoder_out.device
     rows = torch.arange(N, device=device)
+    if T == 0:
+        return [] if unbatched else [[] for _ in range(N)]
     with torch.no_grad():
-        if blank < 0:  # the number of classes V comes from the joiner
-            start = predictor(torch.zeros(N, 1, dtype=torch.int64, device=device))[:, 0]
-            blank = resolve_blank(blank, check_joiner_output(joiner(encoder_out[:, 0], start), N))
+        # The number of classes V comes from the joiner, before the blank is fed to the predictor.
+        start = predictor(torch.zeros(N, 1, dtype=torch.int64, device=device))[:, 0]
+        blank = resolve_blank(blank, check_joiner_output(joiner(encoder_out[:, 0], start), N))
         history = torch.full((N, 2), blank, dtype=torch.int64, device=device)
         emitted = torch.zeros(N, dtype=torch.int64, device=device)
         state = predictor(history[:, :1])[:, 0]
-        checked = False
         for t in range(T):
             frame = encoder_out[:, t]
             active = lengths > t
@@ -103,8 +105,6 @@ def rnnt_greedy_decode(
                 if not bool(active.any()):
                     break
                 logits = joiner(frame, state)
-                if not checked:
-                    blank, checked = resolve_blank(blank, check_joiner_output(logits, N)), True
                 best = logits.argmax(-1)
                 emit = active & (best != blank)
                 if not bool(emit.any()):

@@ -12,7 +12,7 @@ with a column of :math:`-\infty` on either side so that neighbours never need a 
 The lattice itself is a strided view of that buffer, so skewing and unskewing copy nothing.
 
 Only the blank and label log-probabilities of each node are gathered from the logits (with the
-log-softmax denominators, a ``logsumexp`` taken a block of rows at a time), so that the memory
+log-softmax denominators, a ``log_softmax`` taken a block of frames at a time), so that the memory
 beyond the logits and their gradient is :math:`O(N\,T\,U)`; the gradient is written by hand from
 alpha and beta, straight into the buffer autograd returns.
 """
@@ -29,10 +29,29 @@ from ._inputs import check_clamp, check_flag, check_int_blank, prepare_rnnt_inpu
 
 __all__ = ["rnnt_loss", "RNNTLoss"]
 
-# Rows of the logits taken at once by the log-softmax denominators and, for float16/bfloat16
-# logits, by the float32 gradient: a block of about this many elements, so that the temporary
-# memory stays a bounded fraction of the logits whatever their size.
-_BLOCK_ELEMENTS = 1 << 20
+# The logits are read, and their gradient written, a block of about this many elements (whole
+# samples, or frames of one sample) at a time, so that the temporaries stay a small fraction of
+# the logits whatever their size; few blocks, as each is a handful of full passes.
+_BLOCK_ELEMENTS = 1 << 21
+
+
+def _blocks(N: int, T: int, U1: int, V: int):
+    """(sample slice, frame slice) of the blocks that cover the (N, T) frames."""
+    frames = max(1, _BLOCK_ELEMENTS // (U1 * V))
+    if frames >= T:
+        step = frames // T
+        for n in range(0, N, step):
+            yield slice(n, min(n + step, N)), slice(0, T)
+    else:
+        for n in range(N):
+            for t in range(0, T, frames):
+                yield slice(n, n + 1), slice(t, min(t + frames, T))
+
+
+def _label_index(targets: torch.Tensor, samples: slice, frames: slice, T: int) -> torch.Tensor:
+    """The next label of every node of a block, (n, t, U, 1): the targets broadcast over frames."""
+    rows = targets[samples]
+    return rows.view(rows.shape[0], 1, rows.shape[1], 1).expand(-1, len(range(T)[frames]), -1, -1)
 
 
 def _lattice(buffer: torch.Tensor, T: int, U: int, shift: int = 0) -> torch.Tensor:
@@ -45,15 +64,30 @@ def _lattice(buffer: torch.Tensor, T: int, U: int, shift: int = 0) -> torch.Tens
     return buffer.as_strided((N, T, U + 1), (D * W, W, W + 1), buffer.storage_offset() + 1 + shift)
 
 
-def _denominators(logits: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """``logsumexp`` over the classes, (N, T, U+1), a block of rows at a time."""
-    V = logits.shape[-1]
-    rows = logits.reshape(-1, V)
-    out = torch.empty(rows.shape[0], dtype=dtype, device=logits.device)
-    step = max(1, _BLOCK_ELEMENTS // V)
-    for start in range(0, rows.shape[0], step):
-        torch.logsumexp(rows[start : start + step].to(dtype), -1, out=out[start : start + step])
-    return out.view(logits.shape[:-1])
+def _log_probabilities(logits, targets, blank: int, fused: bool, dtype):
+    """Each node's blank (N, T, U+1) and next-label (N, T, U) log-probabilities, and the
+    log-softmax denominators (N, T, U+1) (None unfused), without a full-size log-softmax."""
+    N, T, U1, V = logits.shape
+    U = U1 - 1
+    if not fused:
+        index = targets.view(N, 1, U, 1).expand(N, T, U, 1)
+        label = logits[:, :, :U].gather(3, index).squeeze(3).to(dtype)
+        return logits[..., blank].to(dtype, copy=True), label, None
+    blank_lp = logits.new_empty((N, T, U1), dtype=dtype)
+    label_lp = logits.new_empty((N, T, U), dtype=dtype)
+    denominators = logits.new_empty((N, T, U1), dtype=dtype)
+    for samples, frames in _blocks(N, T, U1, V):
+        x = logits[samples, frames]
+        log_probs = torch.log_softmax(x, -1, dtype=dtype)
+        blank_lp[samples, frames] = log_probs[..., blank]
+        label_lp[samples, frames] = (
+            log_probs[:, :, :U].gather(3, _label_index(targets, samples, frames, T)).squeeze(3)
+        )
+        # The denominator from the most probable class, whose log-probability is the smallest
+        # in magnitude (so the difference loses nothing): logsumexp(x) = x_k - log_softmax(x)_k.
+        top, k = log_probs.max(-1, keepdim=True)
+        denominators[samples, frames] = (x.gather(3, k).to(dtype) - top).squeeze(3)
+    return blank_lp, label_lp, denominators
 
 
 def _skew(values: torch.Tensor, T: int, U: int, D: int) -> torch.Tensor:
@@ -108,6 +142,15 @@ def _beta(blank, label, T: int, U: int, logit_lengths, target_lengths) -> torch.
     return beta
 
 
+def _padding(logit_lengths, target_lengths, T: int, U: int):
+    """(N, T, U+1) True at the nodes past a sample's lengths; None when every sample is full length."""
+    if int(logit_lengths.min()) == T and int(target_lengths.min()) == U:
+        return None
+    frames = torch.arange(T, device=logit_lengths.device) < logit_lengths.view(-1, 1)
+    labels = torch.arange(U + 1, device=logit_lengths.device) <= target_lengths.view(-1, 1, 1)
+    return ~(frames.unsqueeze(2) & labels)
+
+
 class _RNNTFunction(torch.autograd.Function):
     """Per-sample losses (N,) from the lattice; the gradient written by hand from alpha and beta."""
 
@@ -115,33 +158,22 @@ class _RNNTFunction(torch.autograd.Function):
     def forward(ctx, logits, targets, logit_lengths, target_lengths, blank, clamp, fused):
         N, T, U1, V = logits.shape
         U = U1 - 1
-        dtype = compute_dtype(logits.dtype)
-        D = T + U + 1
-        inside_t = torch.arange(T, device=logits.device) < logit_lengths.view(N, 1)
-        u_range = torch.arange(U1, device=logits.device)
-        blank_lp = logits[..., blank].to(dtype, copy=True)
-        index = targets.view(N, 1, U, 1).expand(N, T, U, 1)
-        label_lp = logits[:, :, :U].gather(3, index).squeeze(3).to(dtype)
-        if fused:
-            denominators = _denominators(logits, dtype)
-            blank_lp -= denominators
-            label_lp -= denominators[:, :, :U]
-        else:
-            denominators = None
-        # Nodes past a sample's lengths have no transitions: -inf, whatever the padded logits hold.
-        blank_lp.masked_fill_(~(inside_t.unsqueeze(2) & (u_range <= target_lengths.view(N, 1, 1))), -math.inf)
-        label_lp.masked_fill_(
-            ~(inside_t.unsqueeze(2) & (u_range[:U] < target_lengths.view(N, 1, 1))), -math.inf
+        blank_lp, label_lp, denominators = _log_probabilities(
+            logits, targets, blank, fused, compute_dtype(logits.dtype)
         )
-        blank_skewed = _skew(blank_lp, T, U, D)
-        label_skewed = _skew(label_lp, T, U, D)
+        padding = _padding(logit_lengths, target_lengths, T, U)
+        if padding is not None:
+            # Nodes past a sample's lengths have no transitions, whatever the padded logits hold.
+            blank_lp.masked_fill_(padding, -math.inf)
+            label_lp.masked_fill_(padding[..., 1:], -math.inf)  # no label from (t, u) once (t, u+1) is past
+        blank_skewed = _skew(blank_lp, T, U, T + U + 1)
+        label_skewed = _skew(label_lp, T, U, T + U + 1)
         del blank_lp, label_lp
         alpha = _alpha(blank_skewed, label_skewed, T, U)
         samples = torch.arange(N, device=logits.device)
         last = logit_lengths - 1 + target_lengths
-        log_likelihood = (
-            alpha[samples, last, target_lengths + 1] + blank_skewed[samples, last, target_lengths + 1]
-        )
+        final = (samples, last, target_lengths + 1)
+        log_likelihood = alpha[final] + blank_skewed[final]  # the final blank leaves the lattice
         ctx.blank, ctx.clamp, ctx.fused = blank, clamp, fused
         ctx.save_for_backward(
             logits,
@@ -159,81 +191,86 @@ class _RNNTFunction(torch.autograd.Function):
     @staticmethod
     @first_order_backward("rnnt_loss")
     def backward(ctx, grad_loss):
-        (
-            logits,
-            targets,
-            logit_lengths,
-            target_lengths,
-            denominators,
-            blank_skewed,
-            label_skewed,
-            alpha,
-            ll,
-        ) = ctx.saved_tensors
+        logits, targets, logit_lengths, target_lengths, denominators, *skewed, alpha, ll = ctx.saved_tensors
+        blank_skewed, label_skewed = skewed
         N, T, U1, V = logits.shape
         U = U1 - 1
         W = U + 3
         beta = _beta(blank_skewed, label_skewed, T, U, logit_lengths, target_lengths)
-        log_likelihood = ll.view(N, 1, 1)
-        alpha_nodes = _lattice(alpha, T, U)
-        # Log-posteriors of each node's two transitions (-inf where a transition does not exist).
+        scale = grad_loss.to(ll.dtype)
+        offset = -ll
+        if ctx.clamp <= 0 and bool((scale > 0).all()):
+            # No clamp between the gradient and its scaling: the scale goes inside the
+            # exponentials (in log space), which spares a pass over the whole gradient.
+            offset = offset + scale.log()
+            scale = None
+        alpha_nodes = _lattice(alpha, T, U) + offset.view(N, 1, 1)
+        # Posteriors (times the incoming gradient) of each node's two transitions: 0 where a
+        # transition does not exist.
         through_blank = alpha_nodes + _lattice(blank_skewed, T, U)
         through_blank += _lattice(beta, T, U, W)
-        through_blank -= log_likelihood
+        through_blank.exp_()
         through_label = alpha_nodes + _lattice(label_skewed, T, U)
         through_label += _lattice(beta, T, U, W + 1)
-        through_label -= log_likelihood
-        del beta
+        through_label.exp_()
+        del beta, alpha_nodes
+        shift = padding = None
         if ctx.fused:
             # A node's occupancy is the sum of its transitions' posteriors; the softmax spreads it
             # over the classes: d loss / d logit_k = occupancy * softmax_k - posterior of k's transition.
-            occupancy = torch.logaddexp(through_blank, through_label)
-            shift = torch.where(occupancy == -math.inf, occupancy, occupancy - denominators)
-            del occupancy
-        else:
-            shift = None
-        scale = grad_loss.to(ll.dtype).view(N, 1).expand(N, T).reshape(N * T)
-        args = (ctx.blank, ctx.clamp, U)
+            shift = torch.add(through_blank, through_label).log_().sub_(denominators)
+            # exp(logit + shift) would turn a NaN or inf in the ignored padding into a NaN.
+            padding = _padding(logit_lengths, target_lengths, T, U)
+        through_label.neg_()
         grad = torch.empty_like(logits, memory_format=torch.contiguous_format)
-        rows = grad.view(N * T, U1, V)
-        logit_rows = logits.reshape(N * T, U1, V)
-        index = targets.view(N, 1, U, 1).expand(N, T, U, 1).reshape(N * T, U, 1)
-        flat = [
-            x.reshape(N * T, U1) if x is not None else None for x in (shift, through_blank, through_label)
-        ]
-        if grad.dtype == ll.dtype:
-            _fill_gradient(rows, logit_rows, *flat, index, scale, *args)
-        else:
-            # float16/bfloat16: each block of rows computed in float32, then stored.
-            step = max(1, _BLOCK_ELEMENTS // (U1 * V))
-            for start in range(0, N * T, step):
-                block = slice(start, start + step)
-                out = torch.empty(rows[block].shape, dtype=ll.dtype, device=grad.device)
-                parts = [x[block] if x is not None else None for x in flat]
-                _fill_gradient(out, logit_rows[block], *parts, index[block], scale[block], *args)
-                rows[block].copy_(out)
+        same = grad.dtype == ll.dtype
+        for samples, frames in _blocks(N, T, U1, V):
+            block = (samples, frames)
+            # float16/bfloat16: the block is computed in float32, then stored.
+            out = grad[block] if same else torch.empty(grad[block].shape, dtype=ll.dtype, device=grad.device)
+            _fill_gradient(
+                out,
+                logits[block],
+                *[
+                    x[block] if x is not None else None
+                    for x in (shift, through_blank, through_label, padding)
+                ],
+                _label_index(targets, samples, frames, T),
+                scale[samples] if scale is not None else None,
+                ctx.blank,
+                ctx.clamp,
+                U,
+            )
+            if not same:
+                grad[block].copy_(out)
         return grad, None, None, None, None, None, None
 
 
-def _fill_gradient(out, logits, shift, through_blank, through_label, index, scale, blank, clamp, U):
-    """Write d loss / d logits for a block of (frame) rows into ``out`` (rows, U+1, V).
+def _fill_gradient(
+    out, logits, shift, through_blank, minus_through_label, padding, index, scale, blank, clamp, U
+):
+    """Write d loss / d logits for a block of nodes into ``out`` (n, t, U+1, V).
 
     With the log-softmax fused (``shift`` = log occupancy - log denominator), the gradient is
-    ``exp(logit + shift)`` minus the transition posteriors at the blank and at the next label;
-    without it (``shift`` None), only the minus terms. Then the clamp, then the incoming gradient.
+    ``exp(logit + shift)`` (0 at the ``padding`` nodes, whatever their logits) minus the
+    transition posteriors at the blank and at the next label; without it (``shift`` None), only
+    the minus terms. Then the clamp, then the incoming gradient ``scale`` per sample (None when
+    it is already inside ``shift`` and the posteriors).
     """
     if shift is not None:
         torch.add(logits, shift.unsqueeze(-1), out=out)
         out.exp_()
-        out[..., blank] -= through_blank.exp()
+        if padding is not None:
+            out.masked_fill_(padding.unsqueeze(-1), 0.0)
     else:
         out.zero_()
-        out[..., blank] = through_blank.exp().neg_()
+    out[..., blank] -= through_blank
     if U:
-        out[:, :U].scatter_add_(2, index, through_label[:, :U].exp().neg_().unsqueeze(2))
+        out[:, :, :U].scatter_add_(3, index, minus_through_label[..., :U].unsqueeze(3))
     if clamp > 0:
         out.clamp_(-clamp, clamp)
-    out.mul_(scale.view(-1, 1, 1))
+    if scale is not None:
+        out.mul_(scale.view(-1, 1, 1, 1))
 
 
 def rnnt_loss(

@@ -37,7 +37,7 @@ def rnnt_loss_bruteforce(log_probs: torch.Tensor, target, blank: int = -1) -> to
 
     Args:
         log_probs: (T, U+1, V) log-probabilities of one example (a ``log_softmax`` over V).
-        target: the U labels, a list of ints or a 1-D integer tensor, never the blank.
+        target: the U labels, a list of ints or an integer tensor of shape (U,), never the blank.
         blank: index of the blank in [-V, V); -1 (the default) is the last class.
 
     Returns:
