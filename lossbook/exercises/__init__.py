@@ -17,7 +17,15 @@ from ._exercise import AnswerExercise, Case, CheckResult, Exercise, Feedback, Mi
 from ._function import FunctionExercise
 from ._messages import Text, get_language, set_language
 
-CHAPTERS = ("concepts", "history", "regression", "classification", "metric_learning", "ctc")
+CHAPTERS = (
+    "concepts",
+    "history",
+    "regression",
+    "classification",
+    "distribution_matching",
+    "metric_learning",
+    "ctc",
+)
 
 __all__ = [
     "set_language",

@@ -18,6 +18,7 @@ CHAPTERS = [
     "history",
     "regression",
     "classification",
+    "distribution-matching",
     "metric-learning",
     "ctc",
     "appendix-benchmarks",

@@ -13,7 +13,7 @@ import torch
 from lossbook.exercises._messages import REDUCTION_MISTAKES
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_OF = {"metric_learning": "metric-learning"}
+NOTEBOOK_OF = {"metric_learning": "metric-learning", "distribution_matching": "distribution-matching"}
 UNSTABLE = ("not_finite", "wrong_gradient")
 
 

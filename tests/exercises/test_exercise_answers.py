@@ -28,13 +28,14 @@ from lossbook.exercises import (
     classification,
     concepts,
     ctc,
+    distribution_matching,
     history,
     metric_learning,
     regression,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_OF = {"metric_learning": "metric-learning"}
+NOTEBOOK_OF = {"metric_learning": "metric-learning", "distribution_matching": "distribution-matching"}
 LANGS = ["en", "zh"]
 TIED = set()  # the exercises a test below ties to the book
 
@@ -439,3 +440,55 @@ def test_all_blank_from_the_printed_first_epoch(lang, stored_output):
     (derived,) = [choice for choice, r in rates.items() if f"{r:.3f}" == f"{cer:.3f}"]
     assert accuracy == 0.0
     assert_is_the_answer(ctc.all_blank, derived)
+
+
+# -- distribution matching ----------------------------------------------------------------------------
+
+
+@ties(distribution_matching.implicit_preference)
+def test_implicit_preference_from_the_rewards_dpo_loss_returns():
+    _, chosen, rejected = lossbook.dpo_loss(
+        torch.tensor([-12.0]), torch.tensor([-14.0]), torch.tensor([-15.0]), torch.tensor([-13.0]), beta=0.5
+    )
+    derived = torch.sigmoid(chosen - rejected).item()
+    assert math.isclose(derived, 1 / (1 + math.exp(-2.0)), rel_tol=1e-6)  # β h = 0.5 · (3 + 1)
+    assert_is_the_answer(distribution_matching.implicit_preference, derived)
+
+
+def stored_markdown(chapter, lang, fragment):
+    """The Markdown table the chapter's code cell containing ``fragment`` displayed."""
+    path = ROOT / "book" / lang / f"{NOTEBOOK_OF.get(chapter, chapter)}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    (cell,) = [c for c in cells if c["cell_type"] == "code" and fragment in "".join(c["source"])]
+    return "".join(
+        "".join(o["data"]["text/markdown"]) for o in cell["outputs"] if "text/markdown" in o.get("data", {})
+    )
+
+
+@ties(distribution_matching.threes_at_t1)
+def test_threes_at_t1_by_running_the_chapters_students_at_t1():
+    from lossbook.book import datasets, training
+
+    rows = []
+    namespace = {"torch": torch, "nn": nn, "F": F, "np": np, "lossbook": lossbook, "datasets": datasets}
+    namespace.update(training=training, show_table=lambda header, body: rows.extend(body))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in the chapter, so that the students train exactly as there
+    try:
+        for fragment in ("TEXT = {", "class MyCNN", "def train_student", "def uniform_rest"):
+            exec(chapter_cell("distribution_matching", fragment), namespace)
+        source = chapter_cell("distribution_matching", "no_three = few_y != 3")
+        assert source.count('("hard", "T4", "T8")') == 1
+        exec(source.replace('("hard", "T4", "T8")', '("T1",)'), namespace)
+    finally:
+        torch.set_num_threads(threads)
+    ((_, recognized, _),) = rows
+    derived = float(recognized.split(" ± ")[0])
+    stored = stored_markdown("distribution_matching", "en", "no_three = few_y != 3")
+    at_4, at_8 = (
+        float(v) for v in re.findall(r"\| ([\d.]+) ± [\d.]+ \| [\d.]+ ± [\d.]+ \|$", stored, re.M)[1:]
+    )
+    assert derived < at_4 < at_8  # the hints name the rows for T = 4 and T = 8
+    assert {0.735, 0.865} <= {w for w, _ in distribution_matching.threes_at_t1.mistakes}
+    assert (round(at_4, 3), round(at_8, 3)) == (0.735, 0.865)
+    assert_is_the_answer(distribution_matching.threes_at_t1, derived)
