@@ -344,9 +344,7 @@ def rnnt_loss(
     targets, logit_lengths, target_lengths, blank = prepare_rnnt_inputs(
         logits, targets, logit_lengths, target_lengths, blank
     )
-    losses = _RNNTFunction.apply(
-        logits.contiguous(), targets, logit_lengths, target_lengths, blank, clamp, fused
-    )
+    losses = _RNNTFunction.apply(logits, targets, logit_lengths, target_lengths, blank, clamp, fused)
     loss = reduce(losses, reduction)
     return loss if loss.dtype == logits.dtype else loss.to(logits.dtype)
 

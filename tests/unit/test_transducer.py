@@ -139,7 +139,7 @@ def test_unnormalized_scores_without_fused_log_softmax_agree_with_the_dynamic_pr
 @pytest.mark.parametrize("fused", [True, False])
 def test_gradcheck(fused):
     gen = torch.Generator().manual_seed(3)
-    logits, targets, logit_lengths, target_lengths = random_problem(gen, 3, 4, 3, 5, scale=1.0)
+    logits, targets, logit_lengths, target_lengths = random_problem(gen, 2, 4, 2, 4, scale=1.0)
     logits.requires_grad_()
     assert torch.autograd.gradcheck(
         lambda x: lossbook.rnnt_loss(
