@@ -18,3 +18,11 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.path))
         if any(path.is_relative_to(directory) for directory in SLOW_DIRECTORIES):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """conftest.py files are plugins, not test modules: --doctest-modules would import each under
+    the one name ``conftest`` and refuse the second (tests/, tests/book/ and tests/exercises/ have one)."""
+    if collection_path.name == "conftest.py":
+        return True
+    return None

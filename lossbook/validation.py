@@ -26,9 +26,13 @@ _LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def check_reduction(reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> str:
-    """Return ``reduction`` if it is one of ``allowed``, else raise ``ValueError``."""
-    if not isinstance(reduction, str) or reduction not in allowed:
-        valid = ", ".join(repr(r) for r in allowed)
+    """Return ``reduction`` if it is one of ``allowed``: ``TypeError`` for a non-string, else ``ValueError``."""
+    valid = ", ".join(repr(r) for r in allowed)
+    if not isinstance(reduction, str):
+        raise TypeError(
+            f"reduction must be a string, one of {valid}; got {type(reduction).__name__} {reduction!r}"
+        )
+    if reduction not in allowed:
         raise ValueError(f"reduction must be one of {valid}; got {reduction!r}")
     return reduction
 
