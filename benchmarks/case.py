@@ -14,7 +14,8 @@ class Case:
 
     ``group`` is the loss family (the name of its ``cases`` module); ``target_ratio`` and
     ``memory_target`` are the largest lossbook/torch ratios of time and of peak memory that
-    count as meeting the target.
+    count as meeting the target. ``repeats``, when set, caps the interleaved pairs (and the
+    warm-up at one) for a case whose single call takes seconds.
     """
 
     group: str
@@ -25,6 +26,7 @@ class Case:
     theirs: Callable[..., torch.Tensor]
     target_ratio: float
     memory_target: float = 1.5
+    repeats: int | None = None
 
 
 @dataclass

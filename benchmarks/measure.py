@@ -18,6 +18,8 @@ def measure(
 ) -> Result:
     """Time ``case`` in interleaved pairs on ``device``; with ``memory``, also each side's peak memory."""
     device = torch.device(device)
+    if case.repeats is not None:
+        repeats, warmup = min(repeats, case.repeats), min(warmup, 1)
     inputs = on_device(case.make(), device)
     timing = time_pairs(case.ours, case.theirs, inputs, device, repeats=repeats, warmup=warmup)
     result = Result(case, str(device), timing.ours_ms, timing.theirs_ms, timing.ratio)

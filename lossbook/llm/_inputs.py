@@ -236,7 +236,7 @@ def logit_rows(
     if target is None:
         if target_required:
             raise TypeError("target must be a torch.Tensor of class indices; got NoneType")
-        return logits.reshape(-1, logits.shape[-1]), None
+        return _as_rows(logits), None
     if not isinstance(target, torch.Tensor):
         raise TypeError(f"target must be a torch.Tensor; got {type(target).__name__}")
     if target.is_floating_point():
@@ -248,7 +248,12 @@ def logit_rows(
             f"{tuple(logits.shape[:-1])}; got {tuple(target.shape)}"
         )
     check_same_device(name, logits, "target", target)
-    return logits.reshape(-1, logits.shape[-1]), target.reshape(-1).long()
+    return _as_rows(logits), target.reshape(-1).long()
+
+
+def _as_rows(logits: torch.Tensor) -> torch.Tensor:
+    """(..., V) as (M, V); M counted, not inferred, so that V = 0 reaches its own check."""
+    return logits.reshape(math.prod(logits.shape[:-1]), logits.shape[-1])
 
 
 def check_vocab_start(vocab_start) -> int:

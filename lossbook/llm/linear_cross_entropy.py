@@ -108,7 +108,6 @@ class _Gradients:
     """The gradients of input (N, H), head (D·C, H) and bias, filled chunk by chunk."""
 
     def __init__(self, rows, head, bias, needs, work):
-        self.needs = needs
         self.rows = torch.empty_like(rows, memory_format=torch.contiguous_format) if needs[0] else None
         self.head = head.new_zeros(head.shape, dtype=work) if needs[1] else None
         self.bias = bias.new_zeros(bias.shape, dtype=work) if bias is not None and needs[2] else None
@@ -193,6 +192,8 @@ class _LinearCrossEntropy(torch.autograd.Function):
             if fuse:
                 g = _gradient_in_place(p, e, s.reciprocal_(), chunk_lse, tg, weight_sum, scale)
                 grads.add(g, x, head_w, i0, i1)
+            # Let this chunk's logits go before the next chunk's are made: one chunk alive, not two.
+            z = e = g = x = tg = None
         ctx.save_for_backward(rows, head, bias, lse)
         ctx.problem, ctx.reduction, ctx.scale = p, reduction, scale
         ctx.grads = grads
@@ -233,6 +234,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
             u = upstream if ctx.reduction != "none" else upstream[j0:j1]
             g = _gradient_in_place(p, e, 1.0, chunk_lse, _Targets(p, j0, j1), weight_sum, u)
             grads.add(g, x, head_w, i0, i1)
+            z = e = g = x = None  # one chunk of logits alive, not two
         gx, gw, gb = grads.result(rows.dtype)
         return gx, gw, gb, None, None
 

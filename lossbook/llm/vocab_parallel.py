@@ -111,9 +111,9 @@ def _validate_group(logits_shard, target, vocab_start, group, ignore_index, labe
 def _check_agreement(table: list[list[float]]) -> None:
     """Every process must have the same rows, target, dtype and options."""
     fields = [
-        (3, "the number of rows of logits_shard"),
-        (4, "target (its checksum)"),
-        (5, "the dtype of logits_shard"),
+        (3, "number of rows in logits_shard"),
+        (4, "target (compared by a checksum)"),
+        (5, "dtype of logits_shard"),
         (6, "ignore_index"),
         (7, "label_smoothing"),
         (8, "reduction"),
