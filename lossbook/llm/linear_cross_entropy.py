@@ -17,6 +17,8 @@ per-row log-sum-exp alone and the backward pass recomputes each chunk's logits f
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from .._base import Loss, first_order_backward
@@ -144,97 +146,113 @@ def _mean_denominator(p: LinearProblem):
     return tg.rw.sum()
 
 
+def _no_autocast(device: torch.device):
+    """The chunk's products in the compute dtype, even under ``torch.autocast`` (which would make
+    the logits bfloat16 and lose the float32 accumulation this loss promises)."""
+    if device.type in ("cpu", "cuda"):
+        return torch.autocast(device.type, enabled=False)
+    return contextlib.nullcontext()
+
+
+def _chunks(p: LinearProblem, n: int):
+    """(i0, i1, j0, j1) per chunk: its hidden rows [i0, i1) and logits rows [j0, j1)."""
+    for i0 in range(0, n, p.chunk_size):
+        i1 = min(i0 + p.chunk_size, n)
+        yield i0, i1, i0 * p.positions, i1 * p.positions
+
+
+def _forward_sweep(p: LinearProblem, rows, head, bias, reduction, scale, grads):
+    """The loss (per logits row with ``"none"``, else summed) and every row's log-sum-exp; with
+    ``grads``, each chunk's gradient too, for an upstream gradient of 1."""
+    head_w, bias_w = head.to(p.work), None if bias is None else bias.to(p.work)
+    weight_sum = _weight_sum(p)
+    n = rows.shape[0]
+    lse = rows.new_empty(n * p.positions, dtype=p.work)
+    losses = rows.new_empty(n * p.positions, dtype=p.work) if reduction == "none" else None
+    total = torch.zeros((), dtype=p.work, device=rows.device)
+    for i0, i1, j0, j1 in _chunks(p, n):
+        x = rows[i0:i1].to(p.work)
+        z = _chunk_logits(x, head_w, bias_w, p.num_classes)
+        tg = _Targets(p, j0, j1)
+        m = z.amax(1)
+        # Gathered before the logits are overwritten by their exponentials.
+        if p.is_prob:
+            picked = torch.bmm(z.unsqueeze(1), tg.tp.unsqueeze(2)).view(-1)  # no (n, C) temporary
+        else:
+            zs = None
+            if p.label_smoothing > 0.0:
+                zs = z.sum(1) if p.class_weight is None else torch.mv(z, p.class_weight)
+            picked = (z.gather(1, tg.safe.unsqueeze(1)).squeeze(1), zs)
+        e = z.sub_(m.unsqueeze(1)).exp_()
+        s = e.sum(1)
+        chunk_lse = torch.log(s).add_(m)
+        lse[j0:j1] = chunk_lse
+        loss = _loss_from_stats(p, chunk_lse, tg, weight_sum, picked)
+        if losses is not None:
+            losses[j0:j1] = loss
+        else:
+            total += loss.sum()
+        if grads is not None:
+            g = _gradient_in_place(p, e, s.reciprocal_(), chunk_lse, tg, weight_sum, scale)
+            grads.add(g, x, head_w, i0, i1)
+        # Let this chunk's logits go before the next chunk's are made: one chunk alive, not two.
+        z = e = g = x = tg = None
+    return (losses if losses is not None else total), lse
+
+
+def _backward_sweep(p: LinearProblem, rows, head, bias, lse, upstream, grads):
+    """Each chunk's logits again, exp(z - lse) their softmax, and the gradients from them."""
+    head_w, bias_w = head.to(p.work), None if bias is None else bias.to(p.work)
+    weight_sum = _weight_sum(p)
+    for i0, i1, j0, j1 in _chunks(p, rows.shape[0]):
+        x = rows[i0:i1].to(p.work)
+        z = _chunk_logits(x, head_w, bias_w, p.num_classes)
+        chunk_lse = lse[j0:j1]
+        e = z.sub_(chunk_lse.unsqueeze(1)).exp_()
+        u = upstream if upstream.dim() == 0 else upstream[j0:j1]
+        g = _gradient_in_place(p, e, 1.0, chunk_lse, _Targets(p, j0, j1), weight_sum, u)
+        grads.add(g, x, head_w, i0, i1)
+        z = e = g = x = None  # one chunk of logits alive, not two
+
+
 class _LinearCrossEntropy(torch.autograd.Function):
-    """The chunked sweep; ``problem`` holds everything but the three differentiable tensors."""
+    """The chunked sweeps; ``p`` holds everything but the three differentiable tensors."""
 
     @staticmethod
     def forward(ctx, rows, head, bias, p: LinearProblem, reduction):
-        work, positions = p.work, p.positions
-        head_w = head.to(work)
-        bias_w = None if bias is None else bias.to(work)
-        weight_sum = _weight_sum(p)
         scale = 1.0
         if reduction == "mean":
             denominator = _mean_denominator(p)
             # Every row ignored: the loss is 0/0 = NaN as in torch, the gradient 0.
             scale = 1.0 / denominator if float(denominator) != 0.0 else 0.0
         needs = tuple(ctx.needs_input_grad[:3])
-        fuse = reduction != "none" and any(needs)
-        grads = _Gradients(rows, head, bias, needs, work) if fuse else None
-        n = rows.shape[0]
-        lse = rows.new_empty(n * positions, dtype=work)
-        losses = rows.new_empty(n * positions, dtype=work) if reduction == "none" else None
-        total = torch.zeros((), dtype=work, device=rows.device)
-        for i0 in range(0, n, p.chunk_size):
-            i1 = min(i0 + p.chunk_size, n)
-            j0, j1 = i0 * positions, i1 * positions
-            x = rows[i0:i1].to(work)
-            z = _chunk_logits(x, head_w, bias_w, p.num_classes)
-            tg = _Targets(p, j0, j1)
-            m = z.amax(1)
-            # Gathered before the logits are overwritten by their exponentials.
-            if p.is_prob:
-                zt = torch.bmm(z.unsqueeze(1), tg.tp.unsqueeze(2)).view(-1)
-            else:
-                zy = z.gather(1, tg.safe.unsqueeze(1)).squeeze(1)
-                zs = None
-                if p.label_smoothing > 0.0:
-                    zs = z.sum(1) if p.class_weight is None else torch.mv(z, p.class_weight)
-            e = z.sub_(m.unsqueeze(1)).exp_()
-            s = e.sum(1)
-            chunk_lse = torch.log(s).add_(m)
-            lse[j0:j1] = chunk_lse
-            loss = _loss_from_stats(p, chunk_lse, tg, weight_sum, zt if p.is_prob else (zy, zs))
-            if losses is not None:
-                losses[j0:j1] = loss
-            else:
-                total += loss.sum()
-            if fuse:
-                g = _gradient_in_place(p, e, s.reciprocal_(), chunk_lse, tg, weight_sum, scale)
-                grads.add(g, x, head_w, i0, i1)
-            # Let this chunk's logits go before the next chunk's are made: one chunk alive, not two.
-            z = e = g = x = tg = None
+        # A scalar loss's upstream gradient is a number: the gradients can be made now and scaled later.
+        grads = _Gradients(rows, head, bias, needs, p.work) if reduction != "none" and any(needs) else None
+        with _no_autocast(rows.device):
+            loss, lse = _forward_sweep(p, rows, head, bias, reduction, scale, grads)
         ctx.save_for_backward(rows, head, bias, lse)
-        ctx.problem, ctx.reduction, ctx.scale = p, reduction, scale
-        ctx.grads = grads
-        if losses is not None:
-            return losses
-        return total / denominator if reduction == "mean" else total
+        ctx.problem, ctx.reduction, ctx.scale, ctx.grads = p, reduction, scale, grads
+        return loss / denominator if reduction == "mean" else loss
 
     @staticmethod
     @first_order_backward("linear_cross_entropy")
     def backward(ctx, grad_output):
         grads, ctx.grads = ctx.grads, None  # handed over, so that autograd need not copy them
         rows, head, bias, lse = ctx.saved_tensors
-        p = ctx.problem
         if grads is not None:
             gx, gw, gb = grads.result(rows.dtype)
             for g in (gx, gw, gb):
                 if g is not None:
                     g.mul_(grad_output)
             return gx, gw, gb, None, None
-        # Recompute each chunk's logits from the saved log-sum-exp: exp(z - lse) is the softmax.
-        needs = tuple(ctx.needs_input_grad[:3])
-        work, positions = p.work, p.positions
-        head_w = head.to(work)
-        bias_w = None if bias is None else bias.to(work)
-        weight_sum = _weight_sum(p)
-        grads = _Gradients(rows, head, bias, needs, work)
-        upstream = grad_output.to(work)
+        # reduction="none", or a second backward (retain_graph): recompute from the saved lse.
+        p = ctx.problem
+        grads = _Gradients(rows, head, bias, tuple(ctx.needs_input_grad[:3]), p.work)
+        upstream = grad_output.to(p.work)
         if ctx.reduction == "mean":
             upstream = upstream * ctx.scale
-        n = rows.shape[0]
-        for i0 in range(0, n, p.chunk_size):
-            i1 = min(i0 + p.chunk_size, n)
-            j0, j1 = i0 * positions, i1 * positions
-            x = rows[i0:i1].to(work)
-            z = _chunk_logits(x, head_w, bias_w, p.num_classes)
-            chunk_lse = lse[j0:j1]
-            e = z.sub_(chunk_lse.unsqueeze(1)).exp_()
-            u = upstream if ctx.reduction != "none" else upstream[j0:j1]
-            g = _gradient_in_place(p, e, 1.0, chunk_lse, _Targets(p, j0, j1), weight_sum, u)
-            grads.add(g, x, head_w, i0, i1)
-            z = e = g = x = None  # one chunk of logits alive, not two
+        with _no_autocast(rows.device):
+            _backward_sweep(p, rows, head, bias, lse, upstream, grads)
         gx, gw, gb = grads.result(rows.dtype)
         return gx, gw, gb, None, None
 

@@ -253,6 +253,17 @@ def test_half_precision_accumulates_in_float32(device, dtype):
         torch.testing.assert_close(g.double(), g_exact, rtol=2e-2, atol=2e-2 * g_exact.abs().max().item())
 
 
+def test_autocast_does_not_make_the_chunk_products_bfloat16():
+    x, W, b, y = make(32, 8, 50, dtype=torch.float32, bias=True)
+    expected = linear_cross_entropy(x, W, y, linear_bias=b, chunk_size=5)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        ours = linear_cross_entropy(x, W, y, linear_bias=b, chunk_size=5)
+    assert ours.dtype == torch.float32
+    torch.testing.assert_close(ours, expected, rtol=1e-6, atol=0.0)
+    for a, e in zip(grads(ours, [x, W, b]), grads(expected, [x, W, b]), strict=True):
+        torch.testing.assert_close(a, e, rtol=1e-6, atol=1e-7)
+
+
 def test_logits_of_ten_thousand_stay_finite():
     x, W, b, y = make(8, 4, 30, bias=True)
     x = (x.detach() * 2500.0).requires_grad_()  # logits of order 1e4
