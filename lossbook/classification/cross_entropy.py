@@ -460,8 +460,8 @@ class KLDivLoss(Loss):
         log_target: whether ``target`` holds log-probabilities. Default: False.
 
     Shape:
-        - input: (N, *), log-probabilities. target: (N, *), the same shape.
-        - Output: a scalar, or (N, *) with ``reduction="none"``.
+        - input: ``(N, *)``, log-probabilities. target: ``(N, *)``, the same shape.
+        - Output: a scalar, or ``(N, *)`` with ``reduction="none"``.
 
     Reference: S. Kullback and R. A. Leibler, "On Information and Sufficiency", 1951.
 
