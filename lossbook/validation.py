@@ -26,7 +26,10 @@ _LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def check_reduction(reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> str:
-    """Return ``reduction`` if it is one of ``allowed``: ``TypeError`` for a non-string, else ``ValueError``."""
+    """Return ``reduction`` if it is one of ``allowed``.
+
+    A non-string is a ``TypeError``; another string a ``ValueError`` that lists the allowed ones.
+    """
     valid = ", ".join(repr(r) for r in allowed)
     if not isinstance(reduction, str):
         raise TypeError(
@@ -315,7 +318,8 @@ def check_broadcastable(name: str, tensor: torch.Tensor, name_to: str, shape: to
         result = None
     if result != shape:
         raise ValueError(
-            f"{name} must broadcast to the shape of {name_to} {tuple(shape)}; got {name} {tuple(tensor.shape)}"
+            f"{name} must broadcast to the shape of {name_to} {tuple(shape)}; "
+            f"got {name} {tuple(tensor.shape)}"
         )
 
 
@@ -335,5 +339,6 @@ def check_in_interval(name: str, tensor: torch.Tensor, low: float, high: float) 
         raise ValueError(f"{name} must not contain NaN")
     bad = lowest if bool(lowest < low) else highest
     raise ValueError(
-        f"{name} must have every element {_interval(low, high, True, True)}; got an element equal to {bad.item()!r}"
+        f"{name} must have every element {_interval(low, high, True, True)}; "
+        f"got an element equal to {bad.item()!r}"
     )

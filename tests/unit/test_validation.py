@@ -99,6 +99,7 @@ def test_check_class_indices_returns_the_range_and_names_a_bad_index():
     assert check_class_indices("target", torch.tensor([], dtype=torch.long), 4) is None
     with pytest.raises(
         ValueError,
-        match=r"target must hold class indices in \[0, 4\) or equal ignore_index=-100; got a class index equal to 4",
+        match=r"target must hold class indices in \[0, 4\) or equal ignore_index=-100; "
+        r"got a class index equal to 4",
     ):
         check_class_indices("target", torch.tensor([1, 4]), 4, ignore_index=-100)
