@@ -18,6 +18,7 @@ CHAPTERS = [
     "history",
     "regression",
     "classification",
+    "llm-cross-entropy",
     "distribution-matching",
     "metric-learning",
     "ctc",

@@ -13,7 +13,11 @@ import torch
 from lossbook.exercises._messages import REDUCTION_MISTAKES
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_OF = {"metric_learning": "metric-learning", "distribution_matching": "distribution-matching"}
+NOTEBOOK_OF = {
+    "metric_learning": "metric-learning",
+    "distribution_matching": "distribution-matching",
+    "llm_cross_entropy": "llm-cross-entropy",
+}
 UNSTABLE = ("not_finite", "wrong_gradient")
 
 

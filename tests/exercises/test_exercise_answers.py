@@ -35,7 +35,11 @@ from lossbook.exercises import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_OF = {"metric_learning": "metric-learning", "distribution_matching": "distribution-matching"}
+NOTEBOOK_OF = {
+    "metric_learning": "metric-learning",
+    "distribution_matching": "distribution-matching",
+    "llm_cross_entropy": "llm-cross-entropy",
+}
 LANGS = ["en", "zh"]
 TIED = set()  # the exercises a test below ties to the book
 

@@ -17,7 +17,11 @@ from lossbook import exercises
 from lossbook.exercises import AnswerExercise, Exercise, FunctionExercise
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_OF = {"metric_learning": "metric-learning", "distribution_matching": "distribution-matching"}
+NOTEBOOK_OF = {
+    "metric_learning": "metric-learning",
+    "distribution_matching": "distribution-matching",
+    "llm_cross_entropy": "llm-cross-entropy",
+}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
