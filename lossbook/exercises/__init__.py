@@ -26,6 +26,7 @@ CHAPTERS = (
     "distribution_matching",
     "metric_learning",
     "ctc",
+    "transducer",
 )
 
 __all__ = [

@@ -22,6 +22,7 @@ CHAPTERS = [
     "distribution-matching",
     "metric-learning",
     "ctc",
+    "transducer",
     "appendix-benchmarks",
 ]  # every chapter, in the order of the table of contents
 NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)

@@ -32,6 +32,7 @@ from lossbook.exercises import (
     history,
     metric_learning,
     regression,
+    transducer,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -496,3 +497,41 @@ def test_threes_at_t1_by_running_the_chapters_students_at_t1():
     assert {0.735, 0.865} <= {w for w, _ in distribution_matching.threes_at_t1.mistakes}
     assert (round(at_4, 3), round(at_8, 3)) == (0.735, 0.865)
     assert_is_the_answer(distribution_matching.threes_at_t1, derived)
+
+
+# -- transducer -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@ties(transducer.alpha_grid)
+def test_alpha_grid_from_the_table_the_exercise_prints(lang):
+    path = ROOT / "book" / lang / "transducer.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    (text,) = [
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "markdown" and f":label: {lang}-transducer-alpha-grid" in "".join(c["source"])
+    ]
+    header, _, blank_row, label_row = [line for line in text.splitlines() if line.startswith("|")]
+    nodes = [tuple(map(int, n)) for n in re.findall(r"\((\d),\s*(\d)\)", header.split("|", 2)[2])]
+    blank = [float(v) for v in blank_row.split("|")[2:-1]]
+    label = [float(v) for v in label_row.split("|")[2:-1]]
+    probs = torch.zeros(2, 2, 2, dtype=torch.float64)  # (T, U + 1, V): class 0 the label "a", 1 the blank
+    for (t, u), b, a in zip(nodes, blank, label, strict=True):
+        probs[t, u] = torch.tensor([a, b], dtype=torch.float64)
+    p = lossbook.rnnt_loss_bruteforce(probs.log(), [0], blank=1).neg().exp().item()
+    assert_is_the_answer(transducer.alpha_grid, round(p, 3))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@ties(transducer.blank_only)
+def test_blank_only_from_the_printed_frames_and_classes(lang, stored_output):
+    printed = stored_output("transducer", lang, "torch.zeros(1, 14, 1, V)")
+    T, V = int(number(r"T = (\d+)", printed)), int(number(r"V = (\d+)", printed))
+    logits = torch.zeros(1, T, 1, V, dtype=torch.float64)  # every class equally likely, no label
+    loss = lossbook.rnnt_loss(
+        logits, torch.zeros(1, 0, dtype=torch.int64), torch.tensor([T]), torch.tensor([0])
+    )
+    derived = round(loss.item(), 2)
+    assert derived == number(r"14 ln 11 = ([\d.]+)", printed)
+    assert_is_the_answer(transducer.blank_only, derived)
