@@ -104,7 +104,7 @@ def test_twins_have_the_same_code_apart_from_comments_and_strings(name):
     zh = code_cells(load(BOOK / "zh" / f"{name}.ipynb"))
     en = code_cells(load(BOOK / "en" / f"{name}.ipynb"))
     assert len(zh) == len(en), f"{name}: {len(zh)} code cells in zh, {len(en)} in en"
-    for i, (a, b) in enumerate(zip(zh, en)):
+    for i, (a, b) in enumerate(zip(zh, en, strict=True)):
         assert code_shape("".join(a["source"])) == code_shape("".join(b["source"])), (
             f"{name}: code cell {i} differs between zh and en beyond comments and strings"
         )
