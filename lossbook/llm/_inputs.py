@@ -32,7 +32,10 @@ from ..validation import (
 )
 
 _INDEX_DTYPE_HINT = "an integer dtype; convert class labels with target.long()"
-_CHUNK_BYTES = 32 * 2**20  # one chunk of logits: large enough for fast matrix products, small next to V·H
+_CHUNK_BYTES = 32 * 2**20  # one chunk of logits
+# Updating the weight's gradient with a chunk of r rows does about r/4 flops per byte it moves
+# (it reads and writes all of V·H): below a few hundred rows the products are memory-bound.
+_MIN_CHUNK_ROWS = 256
 
 
 @dataclass
@@ -85,9 +88,10 @@ def check_chunk_size(chunk_size, options) -> int | None:
 
 
 def default_chunk_size(logits_per_row: int, dtype: torch.dtype) -> int:
-    """Rows per chunk so that one chunk of logits (in the compute dtype) stays within 32 MiB."""
+    """Rows per chunk: as many as keep one chunk of logits (in the compute dtype) within 32 MiB,
+    but at least 256, so that the products with the head stay compute-bound."""
     itemsize = torch.empty((), dtype=dtype).element_size()
-    return max(1, _CHUNK_BYTES // max(1, logits_per_row * itemsize))
+    return max(_MIN_CHUNK_ROWS, _CHUNK_BYTES // max(1, logits_per_row * itemsize))
 
 
 def _check_head(input, linear_weight, linear_bias):

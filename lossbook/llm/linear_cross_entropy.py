@@ -310,7 +310,9 @@ def linear_cross_entropy(
     with :math:`t' = (1-\varepsilon) t + \varepsilon / C`.
 
     Memory: beyond the inputs and the gradients of input, weight and bias, one chunk of
-    ``chunk_size`` × C logits (32 MiB by default) and O(N) per-row values. float16 and
+    ``chunk_size`` × C logits and O(N) per-row values. The default chunk holds 32 MiB of
+    logits, or 256 rows when C exceeds 32k (fewer rows would make the update of the weight's
+    gradient, which reads and writes all of it per chunk, memory-bound). float16 and
     bfloat16 inputs are computed in float32 (the head is copied to float32 once, the gradient
     of the weight accumulates in float32). The backward pass is first order only.
 
@@ -332,7 +334,8 @@ def linear_cross_entropy(
             means -100 for index targets. Not allowed with probability targets.
         label_smoothing: :math:`\varepsilon` in [0, 1].
         chunk_size: rows of ``input`` per chunk (>= 1); None: as many as keep one chunk of
-            logits within 32 MiB. Every chunk size gives the same result to rounding.
+            logits within 32 MiB, but at least 256. Every chunk size gives the same result to
+            rounding.
         z_loss_weight: :math:`\lambda \ge 0`, the weight of the z-loss term.
         options: a ``torch.nn.LinearCrossEntropyOptions``, accepted so that code written for
             torch runs unchanged; its ``batch_chunk_size`` sets the chunk size, its other
@@ -386,7 +389,7 @@ class LinearCrossEntropyLoss(Loss):
         ignore_index: a class index whose rows give 0 loss and 0 gradient; None (default)
             means -100 for index targets.
         label_smoothing: :math:`\varepsilon` in [0, 1]. Default: 0.
-        chunk_size: rows per chunk; None (default): one chunk of logits within 32 MiB.
+        chunk_size: rows per chunk; None (default): 32 MiB of logits, at least 256 rows.
         z_loss_weight: :math:`\lambda \ge 0`, PaLM's z-loss weight (1e-4 there). Default: 0.
 
     Shape:

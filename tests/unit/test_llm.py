@@ -145,13 +145,15 @@ def test_an_uneven_last_chunk_and_a_chunk_larger_than_the_batch():
         assert_close_with_grads(ours, reference(x, W, y, b), [x, W, b])
 
 
-def test_the_default_chunk_keeps_one_chunk_of_logits_within_32_mib():
+def test_the_default_chunk_holds_32_mib_of_logits_and_at_least_256_rows():
     from lossbook.llm._inputs import default_chunk_size
 
+    assert default_chunk_size(1000, torch.float32) == 8388
     assert default_chunk_size(32768, torch.float32) == 256
-    assert default_chunk_size(131072, torch.float32) == 64
-    assert default_chunk_size(2**30, torch.float32) == 1  # a vocabulary beyond 32 MiB a row: one row
-    assert default_chunk_size(32768, torch.float64) == 128
+    assert default_chunk_size(16384, torch.float64) == 256
+    # beyond 32k classes, 256 rows all the same: fewer would make the products memory-bound
+    assert default_chunk_size(131072, torch.float32) == 256
+    assert default_chunk_size(2**30, torch.float32) == 256
 
 
 class LargestAllocation(TorchDispatchMode):
