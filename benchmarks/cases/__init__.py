@@ -11,11 +11,12 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..case import Case
-from . import classification, ctc, distribution_matching, metric_learning, regression, transducer
+from . import classification, ctc, distribution_matching, llm, metric_learning, regression, transducer
 
 FAMILIES: tuple[ModuleType, ...] = (
     regression,
     classification,
+    llm,
     metric_learning,
     ctc,
     transducer,
