@@ -143,3 +143,11 @@ def test_module_docstrings_give_formula_options_shapes_reference_and_example(nam
     assert SHAPE.search(section(doc, "Shape")), f"{name}: no Shape: section with the shapes of forward"
     check_reference(name, doc)
     check_example(name, doc)
+
+
+def test_every_api_page_is_in_the_table_of_contents():
+    # The book builds only the files _toc.yml names (only_build_toc_files), so a page left out
+    # of it would silently vanish from the site.
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    for page in sorted(API_PAGES.glob("*.md")):
+        assert f"file: book/api/{page.stem}\n" in toc, f"book/api/{page.name} is not in _toc.yml"
