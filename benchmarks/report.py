@@ -2,7 +2,8 @@
 
 For each device, ``<device>.md`` holds a header (what was measured, on which machine) and the
 table; ``<device>.csv`` the same rows with the columns ``COLUMNS``; ``<device>-scaling.csv``
-one row per point of the time-against-size series. The book's appendix reads these files.
+one row per point of the time-against-size series; ``<device>-memory-scaling.csv`` one row per
+point and path of the memory-against-size series. The book's appendix reads these files.
 """
 
 from __future__ import annotations
@@ -136,6 +137,14 @@ def write_scaling(out: Path, device: str, points: list[tuple[str, str, Result]])
     """Write ``<device>-scaling.csv`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(out / f"{device}-scaling.csv", SCALING_COLUMNS, scaling_rows(device, points))
+
+
+def write_memory_scaling(out: Path, device: str, points: list[dict]) -> None:
+    """Write ``<device>-memory-scaling.csv`` into ``out``."""
+    from .memory_scaling import COLUMNS as MEMORY_SCALING_COLUMNS
+
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(out / f"{device}-memory-scaling.csv", MEMORY_SCALING_COLUMNS, points)
 
 
 def _write_csv(path: Path, columns: list[str], table: list[dict]) -> None:

@@ -4,7 +4,8 @@ For every lossbook loss with a torch built-in counterpart (and CTC), times forwa
 against torch, interleaved in one process (warm-up, repeated pairs, medians of the per-pair
 ratio), and records the peak memory each allocates; on the CPU always, on CUDA too when a GPU
 is present. Writes ``<device>.md`` and ``<device>.csv`` (and ``<device>-scaling.csv``, the
-time against problem size) to ``--out``, and prints the Markdown tables.
+time against problem size, and ``<device>-memory-scaling.csv``, an LLM head's peak memory
+against tokens and vocabulary) to ``--out``, and prints the Markdown tables.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from . import report, scaling
+from . import memory_scaling, report, scaling
 from .cases import all_cases
 from .measure import measure
 
@@ -48,6 +49,9 @@ def main(argv=None) -> str:
             points = scaling.run(args.quick, device, repeats)
             if args.out is not None:
                 report.write_scaling(args.out, device, points)
+            memory_points = memory_scaling.run(args.quick, device)
+            if args.out is not None:
+                report.write_memory_scaling(args.out, device, memory_points)
     return "\n\n".join(reports)
 
 

@@ -5,7 +5,7 @@ import pkgutil
 
 import pytest
 
-from benchmarks import cases, run, scaling
+from benchmarks import cases, memory_scaling, run, scaling
 from benchmarks.report import COLUMNS, SCALING_COLUMNS
 
 pytestmark = pytest.mark.slow
@@ -44,3 +44,13 @@ def test_benchmark_entry_point_writes_tables_and_scaling(tmp_path, capsys):
     assert list(points[0]) == SCALING_COLUMNS
     assert {p["series"] for p in points} == {"mse_loss", "cross_entropy", "ctc_loss"}
     assert (tmp_path / "cpu.md").read_text(encoding="utf-8").startswith("## CPU")
+
+    with open(tmp_path / "cpu-memory-scaling.csv", encoding="utf-8") as f:
+        memory = list(csv.DictReader(f))
+    assert list(memory[0]) == memory_scaling.COLUMNS
+    quick_series = memory_scaling.series(quick=True)
+    assert len(memory) == sum(len(p) for _, p in quick_series.values()) * len(memory_scaling.PATHS)
+    for name in quick_series:
+        # The unfused path holds the whole (N, V) logits: its peak grows along either axis.
+        unfused = [float(r["peak_mib"]) for r in memory if r["series"] == name and r["path"] == "unfused"]
+        assert unfused == sorted(unfused) and unfused[0] < unfused[-1]
