@@ -69,13 +69,14 @@ def rows(results: list[Result]) -> list[dict]:
     return out
 
 
-def markdown_table(results: list[Result]) -> str:
+def markdown_table(table: list[dict]) -> str:
+    """The Markdown table of rows keyed by ``COLUMNS`` (as :func:`rows` makes them)."""
     lines = [
         "| device | group | loss | size | lossbook (ms) | torch (ms) | time ratio | target | met "
         "| lossbook peak (MiB) | torch peak (MiB) | memory ratio | met |",
         "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
     ]
-    for row in rows(results):
+    for row in table:
         lines.append(
             f"| {row['device']} | {row['group']} | {row['loss']} | {row['size']} | {row['lossbook_ms']} "
             f"| {row['torch_ms']} | {row['time_ratio']}x | {row['time_target']}x | {row['time_met']} "
@@ -102,20 +103,37 @@ def machine_description(device: str) -> str:
     )
 
 
-def device_report(device: str, repeats: int, results: list[Result]) -> str:
+def device_report(device: str, repeats: int, table: list[dict]) -> str:
     """The Markdown report of one device: its heading, what was measured where, and the table."""
     header = (
         f"Forward + backward, lossbook against torch, median of {repeats} interleaved pairs; "
         f"peak memory allocated beyond the inputs.\n\nMachine: {machine_description(device)}."
     )
-    return f"## {device.upper()}\n\n{header}\n\n{markdown_table(results)}"
+    return f"## {device.upper()}\n\n{header}\n\n{markdown_table(table)}"
 
 
-def write_tables(out: Path, device: str, report: str, results: list[Result]) -> None:
+def merge_rows(out: Path, device: str, table: list[dict], order: list[str]) -> list[dict]:
+    """The rows of ``<device>.csv`` in ``out``, those of ``table``'s groups replaced by ``table``,
+    sorted by group in the registry's ``order`` (rows within a group keep theirs)."""
+    path = out / f"{device}.csv"
+    if not path.exists():
+        return table
+    with open(path, encoding="utf-8", newline="") as f:
+        kept = [row for row in csv.DictReader(f) if row["group"] not in set(table_groups(table))]
+    merged = kept + table
+    rank = {group: i for i, group in enumerate(order)}
+    return sorted(merged, key=lambda row: rank.get(row["group"], len(rank)))  # stable
+
+
+def table_groups(table: list[dict]) -> list[str]:
+    return list(dict.fromkeys(row["group"] for row in table))
+
+
+def write_tables(out: Path, device: str, report: str, table: list[dict]) -> None:
     """Write ``<device>.md`` (the report) and ``<device>.csv`` (its rows) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{device}.md").write_text(report + "\n", encoding="utf-8")
-    _write_csv(out / f"{device}.csv", COLUMNS, rows(results))
+    _write_csv(out / f"{device}.csv", COLUMNS, table)
 
 
 def scaling_rows(device: str, points: list[tuple[str, str, Result]]) -> list[dict]:

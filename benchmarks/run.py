@@ -6,6 +6,10 @@ ratio), and records the peak memory each allocates; on the CPU always, on CUDA t
 is present. Writes ``<device>.md`` and ``<device>.csv`` (and ``<device>-scaling.csv``, the
 time against problem size, and ``<device>-memory-scaling.csv``, an LLM head's peak memory
 against tokens and vocabulary) to ``--out``, and prints the Markdown tables.
+
+``--family NAME`` (repeatable) measures only those families and replaces just their rows in
+the existing ``<device>.csv``/``.md`` of ``--out``, keeping the other families' rows; the
+size series run only with the whole set (the memory series also with ``--family llm``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 import torch
 
 from . import memory_scaling, report, scaling
-from .cases import all_cases
+from .cases import FAMILIES, all_cases
 from .measure import measure
 
 __all__ = ["all_cases", "main"]
@@ -31,7 +35,12 @@ def main(argv=None) -> str:
     parser.add_argument("--out", type=Path, default=None, help="write <device>.md/.csv/-scaling.csv here")
     parser.add_argument("--no-scaling", action="store_true", help="skip the time-against-size series")
     parser.add_argument("--device", choices=["all", "cpu", "cuda"], default="all")
+    names = [family.FAMILY for family in FAMILIES]
+    parser.add_argument(
+        "--family", action="append", choices=names, help="only this family's cases (repeatable)"
+    )
     args = parser.parse_args(argv)
+    families = [f for f in FAMILIES if args.family is None or f.FAMILY in args.family]
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     if args.device != "all":
@@ -39,16 +48,22 @@ def main(argv=None) -> str:
     repeats = 3 if args.quick else args.repeats
     reports = []
     for device in devices:
-        results = [measure(case, device=device, repeats=repeats) for case in all_cases(args.quick)]
-        text = report.device_report(device, repeats, results)
+        cases = [case for family in families for case in family.cases(args.quick)]
+        table = report.rows([measure(case, device=device, repeats=repeats) for case in cases])
+        if args.out is not None and args.family is not None:
+            table = report.merge_rows(args.out, device, table, names)
+        text = report.device_report(device, repeats, table)
         reports.append(text)
         print(text, flush=True)
         if args.out is not None:
-            report.write_tables(args.out, device, text, results)
-        if not args.no_scaling:
+            report.write_tables(args.out, device, text, table)
+        if args.no_scaling:
+            continue
+        if args.family is None:
             points = scaling.run(args.quick, device, repeats)
             if args.out is not None:
                 report.write_scaling(args.out, device, points)
+        if args.family is None or "llm" in args.family:
             memory_points = memory_scaling.run(args.quick, device)
             if args.out is not None:
                 report.write_memory_scaling(args.out, device, memory_points)

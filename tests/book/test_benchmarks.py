@@ -54,3 +54,20 @@ def test_benchmark_entry_point_writes_tables_and_scaling(tmp_path, capsys):
         # The unfused path holds the whole (N, V) logits: its peak grows along either axis.
         unfused = [float(r["peak_mib"]) for r in memory if r["series"] == name and r["path"] == "unfused"]
         assert unfused == sorted(unfused) and unfused[0] < unfused[-1]
+
+
+def test_one_family_replaces_only_its_rows(tmp_path):
+    run.main(["--quick", "--out", str(tmp_path), "--device", "cpu", "--no-scaling"])
+    before = (tmp_path / "cpu.csv").read_text(encoding="utf-8").splitlines()
+    run.main(["--quick", "--out", str(tmp_path), "--device", "cpu", "--no-scaling", "--family", "regression"])
+    after = (tmp_path / "cpu.csv").read_text(encoding="utf-8").splitlines()
+    assert len(after) == len(before)
+    assert [line.split(",")[1] for line in after] == [line.split(",")[1] for line in before]  # group order
+    # Other families' rows are kept as they were; the regression rows were measured again.
+    assert [line for line in after if ",regression," not in line] == [
+        line for line in before if ",regression," not in line
+    ]
+    assert [line for line in after if ",regression," in line] != [
+        line for line in before if ",regression," in line
+    ]
+    assert "| regression |" in (tmp_path / "cpu.md").read_text(encoding="utf-8")
