@@ -9,7 +9,9 @@ nodes.
 One module per section of the chapter *Regression losses*: :mod:`~.mse`, :mod:`~.mae` (L1),
 :mod:`~.huber` (Huber and smooth L1), :mod:`~.msle`, :mod:`~.mape`, :mod:`~.log_cosh` and
 :mod:`~.quantile`; each holds its :math:`\phi` (value and derivative), its function and its
-Module. ``_pointwise`` holds the machinery they share, ``_inputs`` the family's argument checks.
+Module. :mod:`~.probabilistic` (Gaussian and Poisson NLL) and :mod:`~.robust` (Barron's general
+loss and its named cases) are written with ordinary autograd operations. ``_pointwise`` holds
+the machinery the pointwise losses share, ``_inputs`` the family's argument checks.
 """
 
 # The chapter prints the source of two phi classes as lossbook.regression._Squared and ._Huber.
@@ -21,7 +23,20 @@ from .mape import MAPELoss, mape_loss
 from .mse import MSELoss, mse_loss
 from .mse import _Squared as _Squared
 from .msle import MSLELoss, msle_loss
+from .probabilistic import GaussianNLLLoss, PoissonNLLLoss, gaussian_nll_loss, poisson_nll_loss
 from .quantile import QuantileLoss, quantile_loss
+from .robust import (
+    CauchyLoss,
+    CharbonnierLoss,
+    GemanMcClureLoss,
+    GeneralRobustLoss,
+    WelschLoss,
+    cauchy_loss,
+    charbonnier_loss,
+    geman_mcclure_loss,
+    general_robust_loss,
+    welsch_loss,
+)
 
 __all__ = [
     "mse_loss",
@@ -33,6 +48,13 @@ __all__ = [
     "mape_loss",
     "log_cosh_loss",
     "quantile_loss",
+    "gaussian_nll_loss",
+    "poisson_nll_loss",
+    "general_robust_loss",
+    "charbonnier_loss",
+    "cauchy_loss",
+    "geman_mcclure_loss",
+    "welsch_loss",
     "MSELoss",
     "MAELoss",
     "L1Loss",
@@ -42,4 +64,11 @@ __all__ = [
     "MAPELoss",
     "LogCoshLoss",
     "QuantileLoss",
+    "GaussianNLLLoss",
+    "PoissonNLLLoss",
+    "GeneralRobustLoss",
+    "CharbonnierLoss",
+    "CauchyLoss",
+    "GemanMcClureLoss",
+    "WelschLoss",
 ]
