@@ -25,7 +25,9 @@ The files follow the sections of the chapter “Classification losses”:
 :mod:`~lossbook.classification.binary` (BCE and BCE-with-logits),
 :mod:`~lossbook.classification.cross_entropy` (cross-entropy, NLL, KL divergence),
 :mod:`~lossbook.classification.margin` (the 0-1 loss, the hinge losses),
-:mod:`~lossbook.classification.focal` (focal losses); the argument checks only these losses
+:mod:`~lossbook.classification.focal` (focal losses),
+:mod:`~lossbook.classification.multilabel` (soft margin, multi-label soft margin and margin
+losses); the argument checks only these losses
 need live in ``lossbook/classification/_inputs.py``. Every name is also ``lossbook.<name>``.
 """
 
@@ -34,6 +36,14 @@ from .cross_entropy import CrossEntropyLoss, KLDivLoss, NLLLoss, cross_entropy, 
 from .cross_entropy import _CrossEntropyIndex as _CrossEntropyIndex  # the chapter prints its docstring
 from .focal import SigmoidFocalLoss, SoftmaxFocalLoss, sigmoid_focal_loss, softmax_focal_loss
 from .margin import HingeLoss, MultiMarginLoss, hinge_loss, multi_margin_loss, zero_one_loss
+from .multilabel import (
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    SoftMarginLoss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+)
 
 __all__ = [
     "zero_one_loss",
@@ -46,6 +56,9 @@ __all__ = [
     "sigmoid_focal_loss",
     "softmax_focal_loss",
     "kl_div",
+    "soft_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multilabel_margin_loss",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
@@ -55,4 +68,7 @@ __all__ = [
     "SigmoidFocalLoss",
     "SoftmaxFocalLoss",
     "KLDivLoss",
+    "SoftMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "MultiLabelMarginLoss",
 ]

@@ -209,3 +209,49 @@ def check_log_target(log_target) -> bool:
     if not isinstance(log_target, bool):
         raise TypeError(f"log_target must be a bool; got {type(log_target).__name__}")
     return log_target
+
+
+def check_label_pair(input, target, *, labels_last: bool = False) -> None:
+    """The multi-label losses' pair: floating scores and a target of ``input``'s shape, floating
+    or integer (labels or their probabilities; bool has no arithmetic in torch's formulas).
+    ``labels_last``: ``input`` needs a last (label) dimension, so a 0-D input is refused."""
+    check_tensor("input", input)
+    if not isinstance(target, torch.Tensor):
+        raise TypeError(f"target must be a torch.Tensor; got {type(target).__name__}")
+    if target.dtype == torch.bool or target.is_complex():
+        raise TypeError(f"target must have a floating-point or integer dtype; got {target.dtype}")
+    if labels_last and input.dim() == 0:
+        raise ValueError("input must have a label dimension: shape (C,) or (N, C); got a 0-D tensor")
+    if input.shape != target.shape:
+        raise ValueError(
+            "input and target must have the same shape; "
+            f"got input {tuple(input.shape)} and target {tuple(target.shape)}"
+        )
+    check_same_device("input", input, "target", target)
+
+
+def check_label_lists(input, target) -> None:
+    """``multilabel_margin_loss``'s pair: scores (), (C,) or (N, C) with C >= 1, and lists of
+    class indices of the same shape, each ended by -1; every entry in [-1, C), as torch checks."""
+    check_tensor("input", input)
+    check_integer_tensor("target", target)
+    if input.dim() > 2 or (input.dim() >= 1 and input.shape[-1] == 0):
+        raise ValueError(
+            "input must be (), (C,) or (N, C) scores with C >= 1, as torch accepts; "
+            f"got shape {tuple(input.shape)}"
+        )
+    if target.shape != input.shape:
+        raise ValueError(
+            "target must have input's shape (class indices padded with -1); "
+            f"got input {tuple(input.shape)} and target {tuple(target.shape)}"
+        )
+    check_same_device("input", input, "target", target)
+    num_classes = input.shape[-1] if input.dim() else 1
+    if target.numel():
+        lowest, highest = (int(v) for v in torch.aminmax(target))
+        if lowest < -1 or highest >= num_classes:
+            bad = lowest if lowest < -1 else highest
+            raise ValueError(
+                f"target must hold class indices in [0, {num_classes}) or the padding -1; "
+                f"got an entry equal to {bad}"
+            )
