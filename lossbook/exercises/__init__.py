@@ -22,6 +22,7 @@ CHAPTERS = (
     "history",
     "regression",
     "classification",
+    "segmentation",
     "llm_cross_entropy",
     "distribution_matching",
     "metric_learning",

@@ -18,6 +18,7 @@ CHAPTERS = [
     "history",
     "regression",
     "classification",
+    "segmentation",
     "llm-cross-entropy",
     "distribution-matching",
     "metric-learning",

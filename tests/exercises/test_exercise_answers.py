@@ -32,6 +32,7 @@ from lossbook.exercises import (
     history,
     metric_learning,
     regression,
+    segmentation,
     transducer,
 )
 
@@ -537,3 +538,27 @@ def test_blank_only_from_the_printed_frames_and_classes(lang, stored_output):
     derived = round(loss.item(), 2)
     assert derived == number(r"14 ln 11 = ([\d.]+)", printed)
     assert_is_the_answer(transducer.blank_only, derived)
+
+
+# -- segmentation ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@ties(segmentation.giou_disjoint)
+def test_giou_disjoint_from_the_loss_the_chapter_printed(lang, stored_output):
+    printed = stored_output("segmentation", lang, '"apart": (')
+    derived = number(r"^\s*GIoU\s+\S+\s+([\d.]+)", printed)  # the first GIoU line: the boxes apart
+    boxes1, boxes2 = (torch.tensor(b, dtype=torch.float64) for b in segmentation.GIOU_BOXES)
+    assert derived == round(lossbook.generalized_box_iou_loss(boxes1, boxes2).item(), 4)
+    assert_is_the_answer(segmentation.giou_disjoint, derived)
+
+
+@ties(segmentation.lovasz_gradient)
+def test_lovasz_gradient_from_lossbooks_lovasz_hinge():
+    # the hinge errors are 1 - x (2 y - 1); a background pixel's error has derivative 1 in its logit
+    truth = torch.tensor(segmentation.LOVASZ_TRUTH, dtype=torch.float64)
+    errors = torch.tensor(segmentation.LOVASZ_ERRORS, dtype=torch.float64)
+    logits = ((1 - errors) * (2 * truth - 1)).requires_grad_()
+    loss = lossbook.lovasz_loss(logits[None], truth[None], mode="binary")
+    (grad,) = torch.autograd.grad(loss, logits)
+    assert_is_the_answer(segmentation.lovasz_gradient, round(grad[2].item(), 3))
