@@ -13,7 +13,9 @@ One module per section of the chapter *Metric learning*:
 :mod:`~lossbook.metric_learning.distances` (every distance, computed in one place and safe at
 zero distance), :mod:`~lossbook.metric_learning.retrieval` (recall@k, nearest-neighbour
 accuracy), :mod:`~lossbook.metric_learning.contrastive`, :mod:`~lossbook.metric_learning.triplet`
-(with the miners), :mod:`~lossbook.metric_learning.center`, and margin softmax in two:
+(with the miners and the triplet loss of any distance), :mod:`~lossbook.metric_learning.pairs`
+(margin ranking, cosine embedding and hinge embedding losses),
+:mod:`~lossbook.metric_learning.center`, and margin softmax in two:
 :mod:`~lossbook.metric_learning.margin_softmax` (the multiplicative angular margin and the heads'
 base) and :mod:`~lossbook.metric_learning.cosine_margin` (the additive margins of CosFace and
 ArcFace); ``_inputs`` holds the family's argument checks.
@@ -34,14 +36,24 @@ from .margin_softmax import (
     sphereface_lambda,
     sphereface_logits,
 )
+from .pairs import (
+    CosineEmbeddingLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+)
 from .retrieval import nearest_neighbor_accuracy, recall_at_k
 from .triplet import (
     MINING_STRATEGIES,
     BatchHardTripletLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
     batch_hard_triplet_loss,
     mine_triplets,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 
 __all__ = [
@@ -59,6 +71,10 @@ __all__ = [
     "MINING_STRATEGIES",
     "mine_triplets",
     "batch_hard_triplet_loss",
+    "triplet_margin_with_distance_loss",
+    "margin_ranking_loss",
+    "cosine_embedding_loss",
+    "hinge_embedding_loss",
     # center loss
     "center_loss",
     # margin softmax
@@ -72,6 +88,10 @@ __all__ = [
     "ContrastiveLoss",
     "TripletMarginLoss",
     "BatchHardTripletLoss",
+    "TripletMarginWithDistanceLoss",
+    "MarginRankingLoss",
+    "CosineEmbeddingLoss",
+    "HingeEmbeddingLoss",
     "CenterLoss",
     "LSoftmaxLoss",
     "SphereFaceLoss",

@@ -143,9 +143,11 @@ def check_pairs(x1, x2, target) -> None:
 
 
 def check_triplets(anchor, positive, negative) -> None:
-    """Three (N, D) embeddings of one shape on one device."""
+    """Three (N, D) embeddings, or three unbatched (D,) ones, of one shape on one device."""
     for name, value in (("anchor", anchor), ("positive", positive), ("negative", negative)):
-        check_matrix(name, value)
+        check_tensor(name, value)
+        if value.dim() not in (1, 2):
+            raise ValueError(f"{name} must be (N, D) or (D,); got shape {tuple(value.shape)}")
     check_same_shape("anchor", anchor, "positive", positive)
     check_same_shape("anchor", anchor, "negative", negative)
     check_devices(("anchor", anchor), ("positive", positive), ("negative", negative))
@@ -199,3 +201,76 @@ def check_iteration(iteration) -> int:
     if iteration < 0:
         raise ValueError(f"iteration must be a non-negative integer; got {iteration!r}")
     return int(iteration)
+
+
+def _check_signs(name: str, value) -> None:
+    """A target of signs (1, -1): a floating or integer tensor (bool has no sign)."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor; got {type(value).__name__}")
+    if value.dtype == torch.bool or value.is_complex():
+        raise TypeError(f"{name} must hold 1 and -1 (floating or integer dtype); got {value.dtype}")
+
+
+def check_ranked_pair(input1, input2, target) -> None:
+    """``margin_ranking_loss``: two score tensors and a sign target, all of one shape and device."""
+    check_tensor("input1", input1)
+    check_tensor("input2", input2)
+    _check_signs("target", target)
+    check_same_shape("input1", input1, "input2", input2)
+    check_same_shape("input1", input1, "target", target)
+    check_devices(("input1", input1), ("input2", input2), ("target", target))
+
+
+def check_cosine_pairs(input1, input2, target) -> None:
+    """``cosine_embedding_loss``: (N, D) pairs with an (N,) target, or (D,) with a 0-D one."""
+    check_tensor("input1", input1)
+    check_tensor("input2", input2)
+    _check_signs("target", target)
+    if input1.dim() not in (1, 2):
+        raise ValueError(f"input1 must be (N, D) or (D,); got shape {tuple(input1.shape)}")
+    check_same_shape("input1", input1, "input2", input2)
+    if tuple(target.shape) != tuple(input1.shape[:-1]):
+        raise ValueError(
+            f"target must have one entry per pair, shape {tuple(input1.shape[:-1])} for input1 "
+            f"{tuple(input1.shape)}; got shape {tuple(target.shape)}"
+        )
+    check_devices(("input1", input1), ("input2", input2), ("target", target))
+
+
+def check_signed_distances(input, target) -> None:
+    """``hinge_embedding_loss``: distances and a sign target of one shape, on one device."""
+    check_tensor("input", input)
+    _check_signs("target", target)
+    check_same_shape("input", input, "target", target)
+    check_devices(("input", input), ("target", target))
+
+
+def check_distance_triplets(anchor, positive, negative, distance_function) -> None:
+    """``triplet_margin_with_distance_loss``: tensors with one number of dimensions on one device
+    (of one floating shape for the default distance), and a callable distance or None."""
+    names = (("anchor", anchor), ("positive", positive), ("negative", negative))
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(
+            f"distance_function must be a callable (a, b) -> distances, or None; "
+            f"got {type(distance_function).__name__}"
+        )
+    for name, value in names:
+        check_tensor(name, value, floating=distance_function is None)
+    if not anchor.dim() == positive.dim() == negative.dim():
+        raise ValueError(
+            "anchor, positive and negative must have the same number of dimensions; got "
+            f"{tuple(anchor.shape)}, {tuple(positive.shape)} and {tuple(negative.shape)}"
+        )
+    if distance_function is None:
+        if anchor.dim() not in (1, 2):
+            raise ValueError(f"anchor must be (N, D) or (D,); got shape {tuple(anchor.shape)}")
+        check_same_shape("anchor", anchor, "positive", positive)
+        check_same_shape("anchor", anchor, "negative", negative)
+    check_devices(*names)
+
+
+def check_flag(name: str, value) -> bool:
+    """A boolean option (``swap``): a Python bool, not a number or a string."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool (True or False); got {type(value).__name__} {value!r}")
+    return value

@@ -10,13 +10,20 @@ negative of every anchor.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
 from .._base import Loss
 from ..validation import check_choice, check_number, check_reduction, compute_dtype, mean_over_kept, reduce
-from ._inputs import check_embedding_batch, check_norm_order, check_triplets
+from ._inputs import (
+    check_distance_triplets,
+    check_embedding_batch,
+    check_flag,
+    check_norm_order,
+    check_triplets,
+)
 from .distances import paired_distances, pairwise_distances
 
 __all__ = [
@@ -24,11 +31,17 @@ __all__ = [
     "MINING_STRATEGIES",
     "mine_triplets",
     "batch_hard_triplet_loss",
+    "triplet_margin_with_distance_loss",
     "TripletMarginLoss",
     "BatchHardTripletLoss",
+    "TripletMarginWithDistanceLoss",
 ]
 
 MINING_STRATEGIES = ("all", "hard", "semihard")
+
+
+# torch.nn.functional.pairwise_distance's default eps, added to the difference inside the norm.
+_PAIRWISE_EPS = 1e-6
 
 
 def _triplet_distance(a: torch.Tensor, b: torch.Tensor, p: float, eps: float, squared: bool) -> torch.Tensor:
@@ -94,12 +107,90 @@ def triplet_margin_loss(
     dtype = anchor.dtype
     work = compute_dtype(dtype)
     a, pos, neg = anchor.to(work), positive.to(work), negative.to(work)
+    if a.dim() == 1:  # one unbatched triplet, as torch accepts: a batch of one, loss of shape ()
+        a, pos, neg = a.unsqueeze(0), pos.unsqueeze(0), neg.unsqueeze(0)
     d_ap = _triplet_distance(a, pos, p, eps, squared)
     d_an = _triplet_distance(a, neg, p, eps, squared)
     if swap:
         d_an = torch.minimum(d_an, _triplet_distance(pos, neg, p, eps, squared))
     loss = (d_ap - d_an + margin).clamp_min(0.0)
+    if anchor.dim() == 1:
+        loss = loss.squeeze(0)
     return reduce(loss, reduction).to(dtype)
+
+
+def triplet_margin_with_distance_loss(
+    anchor: torch.Tensor,
+    positive: torch.Tensor,
+    negative: torch.Tensor,
+    *,
+    distance_function: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Triplet margin loss with any distance: the positive closer than the negative, by a margin.
+
+    .. math:: \ell_i = \max\big(0,\; d(a_i, p_i) - d(a_i, n_i) + m\big)
+
+    :math:`d` is ``distance_function`` (called on two batches, returning one distance per
+    row), or by default torch's ``pairwise_distance``, :math:`\|u - v + 10^{-6}\|_2`. Any
+    callable works: ``1 - cosine_similarity``, a learned metric, a squared distance. With
+    ``swap``, the negative distance is :math:`\min(d(a, n), d(p, n))` (Balntas et al. 2016).
+
+    Book: *Metric learning*, section "Triplet loss" (and "Pairs and rankings").
+
+    Args:
+        anchor, positive, negative: embeddings, (N, D) or (D,), of one shape for the default
+            distance; for a custom one, any tensors with one number of dimensions that it takes.
+        distance_function: a callable ``(x, y) -> distances`` (non-negative), or None.
+        margin: the required gap, > 0 (torch refuses 0 here).
+        swap: use the distance swap.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per triplet).
+
+    Returns:
+        The loss: in ``anchor``'s dtype with the default distance, in the dtype a custom
+        distance returns otherwise. Agrees with
+        ``torch.nn.functional.triplet_margin_with_distance_loss``.
+
+    Reference: V. Balntas, E. Riba, D. Ponsa, K. Mikolajczyk, "Learning Local Feature
+    Descriptors with Triplets and Shallow Convolutional Neural Networks", BMVC 2016.
+
+    Example:
+        >>> import torch, lossbook
+        >>> a, p, n = torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([[0.0, 1.5]])
+        >>> l1 = lambda x, y: (x - y).abs().sum(-1)
+        >>> lossbook.triplet_margin_with_distance_loss(a, p, n, distance_function=l1)
+        tensor(0.5000)
+    """
+    check_distance_triplets(anchor, positive, negative, distance_function)
+    margin = check_number("margin", margin, low=0.0, low_inclusive=False)
+    swap = check_flag("swap", swap)
+    check_reduction(reduction)
+    dtype = anchor.dtype
+    default = distance_function is None
+    if default:
+        work = compute_dtype(dtype)
+        anchor, positive, negative = anchor.to(work), positive.to(work), negative.to(work)
+
+        def distance_function(x, y):
+            return torch.linalg.vector_norm(x - y + _PAIRWISE_EPS, ord=2, dim=-1)
+
+    d_ap = _checked_distance(distance_function(anchor, positive))
+    d_an = _checked_distance(distance_function(anchor, negative))
+    if swap:
+        d_an = torch.minimum(d_an, _checked_distance(distance_function(positive, negative)))
+    loss = (margin + d_ap - d_an).clamp_min(0.0)
+    loss = reduce(loss, reduction)
+    # The default distance is computed in float32 for half inputs, so cast back; a custom
+    # distance decides its own dtype.
+    return loss.to(dtype) if default else loss
+
+
+def _checked_distance(value) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"distance_function must return a torch.Tensor; got {type(value).__name__}")
+    return value
 
 
 def _batch_distances(
@@ -304,4 +395,63 @@ class BatchHardTripletLoss(Loss):
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return batch_hard_triplet_loss(
             embeddings, labels, self.margin, self.soft, self.squared, self.reduction
+        )
+
+
+class TripletMarginWithDistanceLoss(Loss):
+    r"""Module form of :func:`triplet_margin_with_distance_loss`.
+
+    .. math:: \ell_i = \max\big(0,\; d(a_i, p_i) - d(a_i, n_i) + m\big)
+
+    Book: *Metric learning*, section "Triplet loss" (and "Pairs and rankings").
+
+    Args:
+        distance_function: a callable ``(x, y) -> distances``, or None for torch's
+            ``pairwise_distance``. Default: None.
+        margin: the required gap, > 0. Default: 1.
+        swap: use the distance swap. Default: False.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        anchor, positive, negative: (N, D) or (D,). Output: () with ``"mean"`` or ``"sum"``,
+        (N,) with ``"none"``.
+
+    Reference: V. Balntas, E. Riba, D. Ponsa, K. Mikolajczyk, "Learning Local Feature
+    Descriptors with Triplets and Shallow Convolutional Neural Networks", BMVC 2016.
+
+    Example:
+        >>> import torch, lossbook
+        >>> criterion = lossbook.TripletMarginWithDistanceLoss(margin=1.0)
+        >>> a, p, n = torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([[0.0, 1.5]])
+        >>> criterion(a, p, n)
+        tensor(0.5000)
+    """
+
+    def __init__(
+        self,
+        *,
+        distance_function: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        margin: float = 1.0,
+        swap: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(reduction)
+        if distance_function is not None and not callable(distance_function):
+            raise TypeError(
+                f"distance_function must be a callable or None; got {type(distance_function).__name__}"
+            )
+        self.distance_function = distance_function
+        self.margin = check_number("margin", margin, low=0.0, low_inclusive=False)
+        self.swap = check_flag("swap", swap)
+
+    def forward(self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
+        """The loss of the triplets (``anchor``, ``positive``, ``negative``)."""
+        return triplet_margin_with_distance_loss(
+            anchor,
+            positive,
+            negative,
+            distance_function=self.distance_function,
+            margin=self.margin,
+            swap=self.swap,
+            reduction=self.reduction,
         )

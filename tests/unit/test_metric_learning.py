@@ -683,7 +683,7 @@ def bad_values():
     return [
         ("x must be a 2-D", lambda: lossbook.pairwise_distances(torch.randn(4))),
         ("x1 must be a 2-D", lambda: lossbook.contrastive_loss(torch.randn(4), torch.randn(4), y)),
-        ("anchor must be a 2-D", lambda: lossbook.triplet_margin_loss(*(torch.randn(4),) * 3)),
+        ("anchor must be (N, D) or (D,)", lambda: lossbook.triplet_margin_loss(*(torch.randn(2, 3, 4),) * 3)),
         ("embeddings must be a 2-D", lambda: lossbook.batch_hard_triplet_loss(torch.randn(2, 2, 3), y)),
         ("embeddings must be a 2-D", lambda: lossbook.mine_triplets(torch.randn(4, 3, 1), y)),
         ("features must be a 2-D", lambda: lossbook.center_loss(torch.randn(4), y, torch.randn(2, 3))),
@@ -909,7 +909,16 @@ def test_margin_softmax_bases_are_abstract():
         assert not inspect.isabstract(loss)
 
 
-SECTIONS = ("distances", "retrieval", "contrastive", "triplet", "center", "margin_softmax", "cosine_margin")
+SECTIONS = (
+    "distances",
+    "retrieval",
+    "contrastive",
+    "triplet",
+    "pairs",
+    "center",
+    "margin_softmax",
+    "cosine_margin",
+)
 
 
 def test_each_section_exports_its_names_and_the_package_all_of_them():
