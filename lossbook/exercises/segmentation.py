@@ -53,10 +53,28 @@ def _soft_dice_cases(g):
     small = torch.zeros(2, 16, 16, dtype=torch.float64)
     small[0, 3:5, 3:5] = 1  # one object of 4 pixels in a batch of two images
     return [
-        case(_probs(g, (2, 8, 8)), _mask(g, (2, 8, 8)), 1.0, "float64, a batch of two 8x8 masks", "float64，两张 8x8 掩码的批量"),
+        case(
+            _probs(g, (2, 8, 8)),
+            _mask(g, (2, 8, 8)),
+            1.0,
+            "float64, a batch of two 8x8 masks",
+            "float64，两张 8x8 掩码的批量",
+        ),
         case(_probs(g, (2, 8, 8)), _mask(g, (2, 8, 8)), 0.0, "float64, smooth = 0", "float64，smooth = 0"),
-        case(_probs(g, (3, 5, 7)), _mask(g, (3, 5, 7), 0.1), 10.0, "float64, smooth = 10", "float64，smooth = 10"),
-        case(0.5 * small, small, 1.0, "a 4-pixel object predicted with p = 0.5", "一个 4 像素的目标，预测 p = 0.5"),
+        case(
+            _probs(g, (3, 5, 7)),
+            _mask(g, (3, 5, 7), 0.1),
+            10.0,
+            "float64, smooth = 10",
+            "float64，smooth = 10",
+        ),
+        case(
+            0.5 * small,
+            small,
+            1.0,
+            "a 4-pixel object predicted with p = 0.5",
+            "一个 4 像素的目标，预测 p = 0.5",
+        ),
         case(
             torch.cat([_probs(g, (1, 6, 6)), 0.01 * _probs(g, (1, 6, 6))]),
             torch.cat([_mask(g, (1, 6, 6), 0.6), torch.zeros(1, 6, 6, dtype=torch.float64)]),
@@ -219,7 +237,9 @@ def my_tversky(probs, target, alpha=0.5, beta=0.5):
 
 
 def _tversky_reference(probs, target, alpha=0.5, beta=0.5):
-    return lossbook.tversky_loss(probs, target, mode="binary", from_logits=False, alpha=alpha, beta=beta, eps=1e-300)
+    return lossbook.tversky_loss(
+        probs, target, mode="binary", from_logits=False, alpha=alpha, beta=beta, eps=1e-300
+    )
 
 
 def _tversky_cases(g):
@@ -233,7 +253,12 @@ def _tversky_cases(g):
     return [
         case(0.5, 0.5, "alpha = beta = 0.5: the Dice loss", "alpha = beta = 0.5：即 Dice 损失"),
         case(0.3, 0.7, "alpha = 0.3, beta = 0.7: misses cost more", "alpha = 0.3，beta = 0.7：漏报代价更高"),
-        case(0.7, 0.3, "alpha = 0.7, beta = 0.3: false alarms cost more", "alpha = 0.7，beta = 0.3：误报代价更高"),
+        case(
+            0.7,
+            0.3,
+            "alpha = 0.7, beta = 0.3: false alarms cost more",
+            "alpha = 0.7，beta = 0.3：误报代价更高",
+        ),
         case(1.0, 1.0, "alpha = beta = 1: the Jaccard loss", "alpha = beta = 1：即 Jaccard 损失"),
         case(0.2, 0.9, "float64, a 3-D volume", "float64，三维体数据", shape=(2, 4, 5, 6)),
         case(0.3, 0.7, "float32", "float32", dtype=torch.float32),
@@ -306,7 +331,8 @@ tversky = FunctionExercise(
     ),
     explanation=Text(
         "With TP = Σ p y, FP = Σ p (1 − y) and FN = Σ (1 − p) y, P + G = 2 TP + FP + FN, so the Dice score "
-        "2 TP / (P + G) is TP / (TP + FP/2 + FN/2): the Tversky index at alpha = beta = 0.5. alpha = beta = 1 "
+        "2 TP / (P + G) is TP / (TP + FP/2 + FN/2): the "
+        "Tversky index at alpha = beta = 0.5. alpha = beta = 1 "
         "gives TP / (TP + FP + FN), the Jaccard index. beta > alpha makes a missed pixel cost more than a "
         "false alarm, which favors recall.",
         "记 TP = Σ p y，FP = Σ p (1 − y)，FN = Σ (1 − p) y，则 P + G = 2 TP + FP + FN，Dice 得分 "
@@ -332,24 +358,36 @@ giou_disjoint = AnswerExercise(
     answer=1.2,
     rel_tol=1e-3,
     mistakes=[
-        (1.0, Text(
-            "1 is the IoU loss of the two boxes. GIoU adds the share of the enclosing box that the union "
-            "leaves empty.",
-            "1 是这两个框的 IoU 损失。GIoU 还要加上外接框中没有被并集填满的比例。",
-        )),
-        (0.2, Text(
-            "0.2 is the penalty (|C| − |U|) / |C| alone; the loss is 1 − IoU plus the penalty.",
-            "0.2 只是惩罚项 (|C| − |U|) / |C|；损失是 1 − IoU 再加上惩罚项。",
-        )),
-        (1.25, Text(
-            "the empty part of the enclosing box is divided by the area of the enclosing box C (10), "
-            "not by the union (8).",
-            "外接框中空出的部分要除以外接框 C 的面积（10），而不是并集（8）。",
-        )),
-        (-0.2, Text(
-            "−0.2 is GIoU itself, IoU − (|C| − |U|) / |C|. The loss is 1 − GIoU.",
-            "−0.2 是 GIoU 本身，即 IoU − (|C| − |U|) / |C|。损失是 1 − GIoU。",
-        )),
+        (
+            1.0,
+            Text(
+                "1 is the IoU loss of the two boxes. GIoU adds the share of the enclosing box that the union "
+                "leaves empty.",
+                "1 是这两个框的 IoU 损失。GIoU 还要加上外接框中没有被并集填满的比例。",
+            ),
+        ),
+        (
+            0.2,
+            Text(
+                "0.2 is the penalty (|C| − |U|) / |C| alone; the loss is 1 − IoU plus the penalty.",
+                "0.2 只是惩罚项 (|C| − |U|) / |C|；损失是 1 − IoU 再加上惩罚项。",
+            ),
+        ),
+        (
+            1.25,
+            Text(
+                "the empty part of the enclosing box is divided by the area of the enclosing box C (10), "
+                "not by the union (8).",
+                "外接框中空出的部分要除以外接框 C 的面积（10），而不是并集（8）。",
+            ),
+        ),
+        (
+            -0.2,
+            Text(
+                "−0.2 is GIoU itself, IoU − (|C| − |U|) / |C|. The loss is 1 − GIoU.",
+                "−0.2 是 GIoU 本身，即 IoU − (|C| − |U|) / |C|。损失是 1 − GIoU。",
+            ),
+        ),
     ],
     hint=Text(
         "the boxes do not overlap, so IoU = 0. The union has area 4 + 4; the smallest box C that "
@@ -547,31 +585,48 @@ lovasz_gradient = AnswerExercise(
     answer=round(_lovasz_increment_of_pixel_3(), 3),
     rel_tol=5e-3,
     mistakes=[
-        (0.667, Text(
-            "2/3 is the Jaccard loss of the set {pixel 1, pixel 3}. The derivative is the increment: "
-            "that loss minus the loss of the set before pixel 3 entered.",
-            "2/3 是集合 {像素 1, 像素 3} 的 Jaccard 损失。导数是增量：这个损失减去像素 3 加入之前那个集合的损失。",
-        )),
-        (0.0, Text(
-            "a false positive enlarges the union: after pixel 1 the union is 2, after pixel 3 it is 3, "
-            "so the Jaccard loss goes from 1/2 to 2/3.",
-            "假阳性会让并集变大：加入像素 1 后并集是 2，加入像素 3 后是 3，所以 Jaccard 损失从 1/2 变成 2/3。",
-        )),
-        (0.333, Text(
-            "1/3 is the Jaccard loss of pixel 3 alone. The pixels enter in the order of decreasing error: "
-            "pixel 1 (0.6) comes before pixel 3 (0.4).",
-            "1/3 是只有像素 3 错时的 Jaccard 损失。像素按误差从大到小依次加入：像素 1（0.6）在像素 3（0.4）之前。",
-        )),
-        (0.5, Text(
-            "1/2 is the increment of the first pixel in the order, pixel 1. Pixel 3 comes second.",
-            "1/2 是排在第一位的像素 1 的增量。像素 3 排在第二位。",
-        )),
+        (
+            0.667,
+            Text(
+                "2/3 is the Jaccard loss of the set {pixel 1, pixel 3}. The derivative is the increment: "
+                "that loss minus the loss of the set before pixel 3 entered.",
+                "2/3 是集合 {像素 1, 像素 3} 的 Jaccard "
+                "损失。导数是增量：这个损失减去像素 3 加入之前那个集合的损失。",
+            ),
+        ),
+        (
+            0.0,
+            Text(
+                "a false positive enlarges the union: after pixel 1 the union is 2, after pixel 3 it is 3, "
+                "so the Jaccard loss goes from 1/2 to 2/3.",
+                "假阳性会让并集变大：加入像素 1 后并集是 2，加入像素 3 "
+                "后是 3，所以 Jaccard 损失从 1/2 变成 2/3。",
+            ),
+        ),
+        (
+            0.333,
+            Text(
+                "1/3 is the Jaccard loss of pixel 3 alone. The "
+                "pixels enter in the order of decreasing error: "
+                "pixel 1 (0.6) comes before pixel 3 (0.4).",
+                "1/3 是只有像素 3 错时的 Jaccard 损失。"
+                "像素按误差从大到小依次加入：像素 1（0.6）在像素 3（0.4）之前。",
+            ),
+        ),
+        (
+            0.5,
+            Text(
+                "1/2 is the increment of the first pixel in the order, pixel 1. Pixel 3 comes second.",
+                "1/2 是排在第一位的像素 1 的增量。像素 3 排在第二位。",
+            ),
+        ),
     ],
     hint=Text(
         "sort the errors in decreasing order: pixel 1 (0.6), pixel 3 (0.4), pixel 2 (0.1). Add the pixels "
         "one by one and compute the Jaccard loss 1 − |intersection| / |union| of the mispredicted set "
         "each time. The derivative for pixel 3 is the change when it enters.",
-        "把误差从大到小排序：像素 1（0.6）、像素 3（0.4）、像素 2（0.1）。依次加入像素，每次计算预测错的集合的 "
+        "把误差从大到小排序：像素 1（0.6）、像素 3（0.4）、"
+        "像素 2（0.1）。依次加入像素，每次计算预测错的集合的 "
         "Jaccard 损失 1 − |交集| / |并集|。像素 3 的导数就是它加入时损失的变化。",
     ),
     why=Text(
@@ -588,8 +643,10 @@ lovasz_gradient = AnswerExercise(
         "the derivative with respect to m3 is 1/6 and the loss is 0.6/2 + 0.4/6 + 0.1/3 = 0.4.",
         "答案是 1/6 ≈ 0.167。误差顺序固定时扩展是线性的："
         "m1 Δ({1}) + m3 (Δ({1, 3}) − Δ({1})) + m2 (Δ({1, 3, 2}) − Δ({1, 3}))。有两个前景像素。"
-        "Δ({1}) = 1 − 1/2 = 1/2（两个前景像素保住一个，并集为 2）；Δ({1, 3}) = 1 − 1/3 = 2/3（假阳性让并集变大）；"
-        "Δ({1, 3, 2}) = 1。系数依次是 1/2、1/6、1/3，所以对 m3 的导数是 1/6，损失是 0.6/2 + 0.4/6 + 0.1/3 = 0.4。",
+        "Δ({1}) = 1 − 1/2 = 1/2（两个前景像素保住一个，并集为 "
+        "2）；Δ({1, 3}) = 1 − 1/3 = 2/3（假阳性让并集变大）；"
+        "Δ({1, 3, 2}) = 1。系数依次是 1/2、1/6、1/3，所以对 m3 "
+        "的导数是 1/6，损失是 0.6/2 + 0.4/6 + 0.1/3 = 0.4。",
     ),
     solution="""\
 truth = [1, 1, 0]

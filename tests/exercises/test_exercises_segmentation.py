@@ -51,7 +51,7 @@ def dice_is_iou(probs, target, smooth=1.0):
 
 def dice_per_image_then_mean(probs, target, smooth=1.0):
     losses = []
-    for p, t in zip(probs, target):
+    for p, t in zip(probs, target, strict=True):
         losses.append(1 - (2 * (p * t).sum() + smooth) / (p.sum() + t.sum() + smooth))
     return torch.stack(losses).mean()
 
