@@ -99,12 +99,27 @@ def class_rows(input, target, *, probabilities_allowed: bool):
     return rows, target_rows, out_shape, is_prob
 
 
-def check_score_matrix(input) -> torch.Tensor:
-    """Scores of ``multi_margin_loss``: a floating tensor (N, C) or (C,), no extra dimensions."""
+def margin_rows(input, target):
+    """``multi_margin_loss``'s pair, with torch's shapes: scores (N, C), (C,) or () (one class),
+    C >= 1, and class indices with one entry per sample: (N,), or () or (1,) for one sample
+    (a 0-D target also serves an input (1, C)). Returns ``(rows, target_rows, out_shape)``:
+    rows (M, C), indices (M,) and the shape of the per-sample loss, which is the target's."""
     check_tensor("input", input)
-    if input.dim() not in (1, 2):
-        raise ValueError(f"input must have shape (N, C) or (C,); got {tuple(input.shape)}")
-    return input
+    if input.dim() > 2 or (input.dim() >= 1 and input.shape[-1] == 0):
+        raise ValueError(f"input must have shape (N, C), (C,) or () with C >= 1; got {tuple(input.shape)}")
+    if isinstance(target, torch.Tensor) and target.is_floating_point():
+        raise TypeError(f"target must hold class indices ({_INDEX_DTYPE_HINT}); got {target.dtype}")
+    check_integer_tensor("target", target)
+    samples = input.shape[0] if input.dim() == 2 else 1
+    if target.dim() > 1 or target.numel() != samples:
+        raise ValueError(
+            f"target must hold one class index per sample: shape ({samples},)"
+            + (" or ()" if samples == 1 else "")
+            + f" for input of shape {tuple(input.shape)}; got {tuple(target.shape)}"
+        )
+    check_same_device("input", input, "target", target)
+    num_classes = input.shape[-1] if input.dim() else 1
+    return input.reshape(samples, num_classes), target.reshape(samples).long(), tuple(target.shape)
 
 
 def index_rows(input, target, weight_name, weight, ignore_index):
@@ -234,6 +249,8 @@ def check_label_lists(input, target) -> None:
     """``multilabel_margin_loss``'s pair: scores (), (C,) or (N, C) with C >= 1, and lists of
     class indices of the same shape, each ended by -1; every entry in [-1, C), as torch checks."""
     check_tensor("input", input)
+    if isinstance(target, torch.Tensor) and target.is_floating_point():
+        raise TypeError(f"target must hold class indices ({_INDEX_DTYPE_HINT}); got {target.dtype}")
     check_integer_tensor("target", target)
     if input.dim() > 2 or (input.dim() >= 1 and input.shape[-1] == 0):
         raise ValueError(

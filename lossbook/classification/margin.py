@@ -24,10 +24,9 @@ from ..validation import (
 from ._inputs import (
     check_class_weight,
     check_margin_power,
-    check_score_matrix,
     check_scores_or_labels,
     check_sign_pair,
-    class_rows,
+    margin_rows,
 )
 
 __all__ = ["zero_one_loss", "hinge_loss", "multi_margin_loss", "HingeLoss", "MultiMarginLoss"]
@@ -169,8 +168,9 @@ def multi_margin_loss(
     Explained in the book: chapter “Classification losses”, section “The hinge loss”.
 
     Args:
-        input: scores (N, C) or (C,).
-        target: class indices (N,) or () in [0, C).
+        input: scores (N, C) or (C,), or () for a single class, as torch accepts.
+        target: class indices in [0, C), one per sample: (N,), or () or (1,) for one
+            sample; the loss with ``"none"`` has the target's shape.
         p: 1 or 2.
         margin: the required margin.
         weight: optional per-class weight (C,), applied by the true class.
@@ -190,8 +190,7 @@ def multi_margin_loss(
     check_reduction(reduction)
     p = check_margin_power(p)
     margin = check_number("margin", margin)
-    check_score_matrix(input)
-    rows, target_rows, out_shape, _ = class_rows(input, target, probabilities_allowed=False)
+    rows, target_rows, out_shape = margin_rows(input, target)
     num_classes = rows.shape[1]
     weight = check_class_weight("weight", weight, input, num_classes)
     check_class_indices("target", target_rows, num_classes)

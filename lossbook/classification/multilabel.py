@@ -6,7 +6,7 @@ averages the binary cross-entropy of the C questions (sigmoid BCE divided by C),
 :func:`multilabel_margin_loss` asks every true label to score at least 1 above every false
 one, a multi-label hinge. All three agree with their ``torch.nn.functional`` namesakes.
 
-Book: *Classification losses*, section "Multi-label classification".
+Explained in the book: chapter “Classification losses”, section “Multi-label classification”.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def soft_margin_loss(input: torch.Tensor, target: torch.Tensor, reduction: str =
     :math:`\pm 1`. lossbook computes it as :math:`\operatorname{softplus}(-y x)`, which stays
     finite where torch's :math:`\log(1 + e^{-yx})` overflows (:math:`-yx > 88` in float32).
 
-    Book: *Classification losses*, section "Multi-label classification".
+    Explained in the book: chapter “Classification losses”, section “Multi-label classification”.
 
     Args:
         input: decision values, shape (*) (any shape, floating dtype).
@@ -84,7 +84,7 @@ def multilabel_soft_margin_loss(
     ``"mean"`` reduction then averages over samples, so the result equals the BCE with
     logits averaged over all N C elements. The two are the same loss up to this mean.
 
-    Book: *Classification losses*, section "Multi-label classification".
+    Explained in the book: chapter “Classification losses”, section “Multi-label classification”.
 
     Args:
         input: logits, shape (N, C) or (C,) (as in torch, any shape with the labels last).
@@ -166,7 +166,7 @@ def multilabel_margin_loss(
     shape, ended by the first -1 (what follows it is ignored). A label listed twice counts
     twice, as in torch.
 
-    Book: *Classification losses*, section "Multi-label classification".
+    Explained in the book: chapter “Classification losses”, section “Multi-label classification”.
 
     Args:
         input: scores, shape (N, C), (C,) or () (one class), floating dtype, C >= 1.
@@ -214,7 +214,7 @@ class SoftMarginLoss(Loss):
     .. math::
         \ell = \log\left(1 + e^{-y x}\right)
 
-    Book: *Classification losses*, section "Multi-label classification".
+    Explained in the book: chapter “Classification losses”, section “Multi-label classification”.
 
     Args:
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
@@ -245,7 +245,7 @@ class MultiLabelSoftMarginLoss(WeightedLoss):
         \ell_n = -\frac{1}{C} \sum_{c} w_c \left[ y_{nc} \log \sigma(x_{nc})
         + (1 - y_{nc}) \log \sigma(-x_{nc}) \right]
 
-    Book: *Classification losses*, section "Multi-label classification".
+    Explained in the book: chapter “Classification losses”, section “Multi-label classification”.
 
     Args:
         weight: optional weight per label (C,), kept as a buffer. Default: None.
@@ -276,7 +276,7 @@ class MultiLabelMarginLoss(Loss):
     .. math::
         \ell_n = \frac{1}{C} \sum_{j \in Y_n} \sum_{i \notin Y_n} \max(0,\ 1 - x_{nj} + x_{ni})
 
-    Book: *Classification losses*, section "Multi-label classification".
+    Explained in the book: chapter “Classification losses”, section “Multi-label classification”.
 
     Args:
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.

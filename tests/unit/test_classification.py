@@ -1106,6 +1106,14 @@ SECTIONS = {
     "cross_entropy": {"cross_entropy", "nll_loss", "kl_div", "CrossEntropyLoss", "NLLLoss", "KLDivLoss"},
     "margin": {"zero_one_loss", "hinge_loss", "multi_margin_loss", "HingeLoss", "MultiMarginLoss"},
     "focal": {"sigmoid_focal_loss", "softmax_focal_loss", "SigmoidFocalLoss", "SoftmaxFocalLoss"},
+    "multilabel": {
+        "soft_margin_loss",
+        "multilabel_soft_margin_loss",
+        "multilabel_margin_loss",
+        "SoftMarginLoss",
+        "MultiLabelSoftMarginLoss",
+        "MultiLabelMarginLoss",
+    },
 }
 
 
@@ -1163,6 +1171,12 @@ def test_every_public_name_is_exported():
         "SigmoidFocalLoss",
         "SoftmaxFocalLoss",
         "KLDivLoss",
+        "soft_margin_loss",
+        "multilabel_soft_margin_loss",
+        "multilabel_margin_loss",
+        "SoftMarginLoss",
+        "MultiLabelSoftMarginLoss",
+        "MultiLabelMarginLoss",
     }
     assert set(C.__all__) == expected
 
