@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 
 import torch
 from torch import nn
@@ -27,6 +28,27 @@ class Loss(nn.Module):
         super().__init__()
         self.reduction = check_reduction(reduction, reductions)
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        # help(SomeLoss) shows forward's docstring; without one it would show nn.Module's
+        # "Define the computation performed at every call", which says nothing of the loss.
+        super().__init_subclass__(**kwargs)
+        if cls.__name__.startswith("_"):
+            return  # a private base: its public subclasses get the docstring, with their Shape
+        owner = next(k for k in cls.__mro__ if "forward" in k.__dict__)
+        forward = owner.__dict__["forward"]
+        if owner is nn.Module or forward.__doc__:
+            return
+        if owner is cls:
+            forward.__doc__ = forward_docstring(cls, forward)
+            return
+
+        @functools.wraps(forward)
+        def documented(self, *args, **kwargs):
+            return forward(self, *args, **kwargs)
+
+        documented.__doc__ = forward_docstring(cls, forward)
+        cls.forward = documented
+
     def register_optional_buffer(self, name: str, tensor: torch.Tensor | None) -> None:
         """Register an optional floating tensor option (a weight) as a buffer; None stays None."""
         if tensor is not None:
@@ -36,6 +58,34 @@ class Loss(nn.Module):
     def extra_repr(self) -> str:
         options = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "training"}
         return ", ".join(f"{k}={v!r}" for k, v in options.items())
+
+
+def forward_docstring(cls: type, forward) -> str:
+    """A ``forward`` docstring from the Module's own: what it takes, with the Shape section.
+
+    >>> class Demo(Loss):
+    ...     __doc__ = "Demo loss.\\n\\nShape:\\n    - input: (N, C).\\n    - Output: a scalar.\\n"
+    ...
+    ...     def forward(self, input):
+    ...         return input.sum()
+    >>> print(inspect.getdoc(Demo.forward))
+    The loss of a batch: ``Demo(...)(input)``, with the options the Module was made with.
+    <BLANKLINE>
+    Shape:
+        - input: (N, C).
+        - Output: a scalar.
+    """
+    parameters = list(inspect.signature(forward).parameters)[1:]  # less self
+    lines = [
+        f"The loss of a batch: ``{cls.__name__}(...)({', '.join(parameters)})``, with the options "
+        "the Module was made with."
+    ]
+    doc = inspect.cleandoc(cls.__doc__ or "").splitlines()
+    if "Shape:" in doc:
+        start = doc.index("Shape:")
+        end = next((i for i in range(start + 1, len(doc)) if not doc[i].strip()), len(doc))
+        lines += ["", *doc[start:end]]
+    return "\n".join(lines)
 
 
 class WeightedLoss(Loss):

@@ -179,11 +179,11 @@ def all_reduce_count(count: torch.Tensor, group=None) -> torch.Tensor:
 def all_gather_with_grad(tensor: torch.Tensor, group=None) -> torch.Tensor:
     r"""Concatenate every rank's rows, in rank order, with gradients flowing back to their owner.
 
-    Forward, on rank :math:`r` of :math:`W` ranks holding :math:`x_r` of shape (n, ...):
+    Forward, on rank :math:`r` of :math:`W` ranks holding :math:`x_r` of shape (N, ...):
 
     .. math:: X = [x_0; x_1; \dots; x_{W-1}], \qquad
               \frac{\partial \mathcal{L}}{\partial x_r} = \sum_{s=0}^{W-1}
-              \frac{\partial \mathcal{L}_s}{\partial X}\Big[rn : (r+1)n\Big]
+              \frac{\partial \mathcal{L}_s}{\partial X}\Big[rN : (r+1)N\Big]
 
     Backward: rank :math:`r`'s rows enter every rank's loss :math:`\mathcal{L}_s`, so their
     gradient is the sum over the ranks of the gradients with respect to those rows (an all-reduce
@@ -197,12 +197,12 @@ def all_gather_with_grad(tensor: torch.Tensor, group=None) -> torch.Tensor:
     Explained in the chapter *Contrastive and self-supervised learning*, section "Many processes".
 
     Args:
-        tensor: (n, ...) rows of this rank; floating tensors carry gradients, integer ones
+        tensor: (N, ...) rows of this rank; floating tensors carry gradients, integer ones
             (labels) are gathered as they are.
         group: the ``torch.distributed`` process group (default: the world).
 
     Returns:
-        (W n, ...) tensor: the ranks' rows in rank order.
+        (W N, ...) tensor: the ranks' rows in rank order.
 
     Raises:
         RuntimeError: no process group is initialised.

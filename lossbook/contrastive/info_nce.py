@@ -14,7 +14,7 @@ import torch
 from .._base import Loss
 from ..validation import check_reduction, compute_dtype
 from ._inputs import check_query_key, check_temperature
-from ._math import scaled, unit_rows
+from ._math import row_logsumexp, scaled, unit_rows
 from .distributed import gather_rows, run_checks
 
 __all__ = ["info_nce_loss", "InfoNCELoss"]
@@ -110,23 +110,21 @@ def info_nce_loss(
     q, k = query.to(work), key.to(work)
     if normalize:
         q, k = unit_rows(q), unit_rows(k)
-    n = q.shape[0]
+    qs = scaled(q, tau)
+    # The positive logits as row dot products: cheaper than picking the diagonal of the
+    # logits, whose backward pass would fill a whole (N, M) gradient for N entries.
+    positive = (qs * k).sum(dim=1)
     if not gather:
-        logits = scaled(q, tau) @ k.T
-        positive = logits.diagonal()
-        loss = torch.logsumexp(logits, dim=1) - positive
+        logits = qs @ k.T
+        loss = row_logsumexp(logits) - positive
         if symmetric:
-            loss = 0.5 * (loss + (torch.logsumexp(logits, dim=0) - positive))
+            loss = 0.5 * (loss + (row_logsumexp(logits.T) - positive))
     else:
-        own = torch.arange(n, device=q.device) + rank * n
-        rows = torch.arange(n, device=q.device)
-        keys = gather_rows(k, group)
-        queries = gather_rows(q, group) if symmetric else None
-        logits = scaled(q, tau) @ keys.T
-        loss = torch.logsumexp(logits, dim=1) - logits[rows, own]
+        logits = qs @ gather_rows(k, group).T
+        loss = row_logsumexp(logits) - positive
         if symmetric:
-            logits_t = scaled(k, tau) @ queries.T
-            loss = 0.5 * (loss + (torch.logsumexp(logits_t, dim=1) - logits_t[rows, own]))
+            logits_t = scaled(k, tau) @ gather_rows(q, group).T
+            loss = 0.5 * (loss + (row_logsumexp(logits_t) - positive))
     if reduction == "mean":
         loss = loss.mean()
     elif reduction == "sum":

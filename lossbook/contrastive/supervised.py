@@ -17,7 +17,7 @@ import torch
 from .._base import Loss
 from ..validation import check_reduction, compute_dtype
 from ._inputs import check_labelled_batch, check_temperature
-from ._math import log1p_exp, masked_logsumexp, scaled, unit_rows, zero_like_loss
+from ._math import log1p_exp, row_logsumexp, scaled, unit_rows, zero_like_loss
 from .distributed import all_reduce_count, gather_rows, run_checks
 
 __all__ = ["nt_xent_loss", "supcon_loss", "NTXentLoss", "SupConLoss"]
@@ -28,8 +28,12 @@ class _Batch:
     """What both losses start from: this rank's rows scored against the (global) batch."""
 
     logits: torch.Tensor  # (n, M): cos(x_i, x_j) / temperature, M = n, or W n with gather
-    positive: torch.Tensor  # (n, M) bool: same label, not the same row
-    negative: torch.Tensor  # (n, M) bool: another label
+    scaled: torch.Tensor  # (n, D): this rank's unit rows divided by the temperature
+    same: torch.Tensor  # (n, M) bool: the same label (the row itself included)
+    rows: torch.Tensor  # (n,): 0, ..., n - 1
+    itself: torch.Tensor  # (n,): the column of each row itself
+    anchors: torch.Tensor  # (P_r,): the anchor of each positive pair of this rank's rows
+    positives: torch.Tensor  # (P_r,): its positive's column, in row-major order of (anchor, positive)
     gathered: torch.Tensor  # (M, D): the rows the logits were computed with (for a zero)
     positive_pairs: int  # ordered positive pairs in the whole (global) batch
     one_class: bool  # the whole batch has a single label: no negative pair at all
@@ -53,16 +57,24 @@ def _labelled_batch(function, embeddings, labels, temperature, gather, group, re
         all_labels = gather_rows(labels.to(torch.int64), group)
     else:
         everyone, all_labels = x, labels
-    logits = scaled(x, checked["temperature"]) @ everyone.T
+    x_scaled = scaled(x, checked["temperature"])
+    logits = x_scaled @ everyone.T
     same = labels.unsqueeze(1) == all_labels.unsqueeze(0)
     rows = torch.arange(n, device=x.device)
-    itself = torch.zeros_like(same)
-    itself[rows, rows + rank * n] = True
+    itself = rows + rank * n
+    # The positive pairs as indices: a few per row, where masks would be (n, M) each.
+    positive = same.clone()
+    positive[rows, itself] = False
+    anchors, positives = positive.nonzero(as_tuple=True)
     counts = torch.unique(all_labels, return_counts=True)[1]
     return _Batch(
         logits=logits,
-        positive=same & ~itself,
-        negative=~same,
+        scaled=x_scaled,
+        same=same,
+        rows=rows,
+        itself=itself,
+        anchors=anchors,
+        positives=positives,
         gathered=everyone,
         positive_pairs=int((counts * (counts - 1)).sum()),
         one_class=counts.numel() == 1,
@@ -132,12 +144,14 @@ def nt_xent_loss(
     dtype = embeddings.dtype
     if reduction != "none" and (batch.positive_pairs == 0 or batch.one_class):
         return zero_like_loss(batch.gathered, dtype)
-    negatives = masked_logsumexp(batch.logits, batch.negative, dim=1)
-    pairs = log1p_exp(negatives.unsqueeze(1) - batch.logits)
+    # The anchor's negatives only: every column with its label (itself, its positives) left out.
+    negatives = row_logsumexp(batch.logits, exclude=batch.same)
+    # The positive logits as row dot products (a few per row, against an (n, M) matrix).
+    positive = (batch.scaled[batch.anchors] * batch.gathered[batch.positives]).sum(dim=1)
+    losses = log1p_exp(negatives[batch.anchors] - positive)
     if reduction == "none":
-        losses = pairs[batch.positive]
         return (losses * 0 if batch.one_class else losses).to(dtype)
-    total = torch.where(batch.positive, pairs, 0.0).sum() * batch.world
+    total = losses.sum() * batch.world
     if reduction == "mean":
         total = total / batch.positive_pairs
     return total.to(dtype)
@@ -203,9 +217,15 @@ def supcon_loss(
     if reduction != "none" and degenerate:
         return zero_like_loss(batch.gathered, dtype)
     logits = batch.logits
-    log_prob = logits - masked_logsumexp(logits, batch.positive | batch.negative, dim=1).unsqueeze(1)
-    count = batch.positive.sum(1)
-    losses = torch.where(batch.positive, -log_prob, 0.0).sum(1) / count.clamp_min(1)
+    # The denominator runs over every other row: only the row itself is left out.
+    others = row_logsumexp(logits, itself=batch.itself)
+    # From the logits themselves, so that a loss is never below 0 by rounding (pml keeps the
+    # anchors with a loss > 0 in its mean).
+    pairs = others[batch.anchors] - logits[batch.anchors, batch.positives]  # -log p(positive)
+    n = logits.shape[0]
+    count = torch.bincount(batch.anchors, minlength=n)
+    losses = torch.zeros(n, dtype=logits.dtype, device=logits.device).index_add(0, batch.anchors, pairs)
+    losses = losses / count.clamp_min(1)
     if reduction == "none":
         return (losses * 0 if degenerate else losses).to(dtype)
     kept = losses > 0  # pml's AvgNonZeroReducer

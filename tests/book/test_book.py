@@ -3,6 +3,7 @@
 import io
 import json
 import re
+import sys
 import tokenize
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import yaml
 import lossbook
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import install_cell  # noqa: E402
+
 BOOK = ROOT / "book"
 CHAPTERS = [
     "concepts",
@@ -72,12 +76,17 @@ def test_chapter_is_stored_executed_top_to_bottom_with_clean_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_first_cell_installs_this_version_of_lossbook_with_output_hidden(path):
+    """The install cell is tools/install_cell.py's text: the wheel of this version, from the site."""
     first = code_cells(load(path))[0]
     source = "".join(first["source"])
-    assert f"git+https://github.com/lossbook/lossbook@v{lossbook.__version__}" in source
+    assert source == install_cell.canonical_source(), (
+        f"{path.name}: the install cell differs from tools/install_cell.py's; run "
+        "python tools/install_cell.py sync"
+    )
+    assert install_cell.wheel_name(lossbook.__version__) in source
     assert "hide-output" in first.get("metadata", {}).get("tags", [])
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    assert config["repository"]["url"] in source
+    assert source.count(config["html"]["baseurl"]) == 1
 
 
 def code_shape(source: str) -> list:

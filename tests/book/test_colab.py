@@ -1,21 +1,28 @@
 """A fresh Colab start, as closely as this machine allows.
 
-A new virtual environment holds only what Colab has that the book needs (torch, numpy,
-matplotlib, the Jupyter kernel); the chapter's own install cell, pointed at a wheel built
-from this checkout instead of the git tag, installs lossbook; then one chapter runs top to
-bottom in that environment. The install must add lossbook and what Colab lacks, and leave
-torch, numpy and matplotlib alone.
+The publishing workflow builds the wheel of this version and deploys it with the site
+(``python tools/install_cell.py wheel _build/html/wheels``). Here the same command builds it, a
+local HTTP server stands in for the site, and a new virtual environment holding only what Colab
+has that the book needs (torch, numpy, matplotlib, the Jupyter kernel) runs the chapters'
+install cell, its address pointed at that server; then one chapter runs top to bottom in that
+environment. The install must add lossbook and what Colab lacks (the ``[book]`` extras, from
+the package index), and leave torch, numpy and matplotlib alone.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
-import re
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from nbclient import NotebookClient
 
 import lossbook
@@ -23,30 +30,72 @@ import lossbook
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import install_cell  # noqa: E402
+
 CHAPTER = ROOT / "book" / "en" / "regression.ipynb"
 COLAB_HAS = ["torch==2.13.0", "numpy", "matplotlib", "ipykernel"]
+PUBLISH_WHEEL = "python tools/install_cell.py wheel _build/html/wheels"
 
 
-def install_command(notebook: Path) -> list[str]:
-    """The pip arguments of the chapter's install cell (its first code cell)."""
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    source = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    match = re.search(r'sys\.executable, "-m", "pip",(.*?)check=True', source, re.S)
-    assert match, "the install cell does not call pip the expected way"
-    return re.findall(r'"([^"]*)"', match.group(1))
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def site(tmp_path):
+    """What the workflow publishes besides the HTML, served on localhost: the site's address."""
+    workflow = (ROOT / ".github" / "workflows" / "publish.yml").read_text(encoding="utf-8")
+    steps = yaml.safe_load(workflow)["jobs"]["build"]["steps"]
+    assert any(PUBLISH_WHEEL in step.get("run", "") for step in steps), "the workflow publishes no wheel"
+    html = tmp_path / "html"
+    subprocess.run(
+        [sys.executable, *PUBLISH_WHEEL.split()[1:3], str(html / install_cell.WHEELS)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    assert (html / install_cell.WHEELS / install_cell.wheel_name(lossbook.__version__)).is_file()
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_the_install_cell_names_the_published_wheel_of_this_version():
+    source = install_cell.canonical_source()
+    assert (
+        f"lossbook[book] @ {install_cell.site_url()}wheels/lossbook-{lossbook.__version__}-py3-none-any.whl"
+        in source
+    )
+    compile(source, "install cell", "exec")
 
 
 @pytest.mark.timeout(900)
-def test_fresh_colab_like_environment_runs_a_chapter(tmp_path, fresh_venv, lossbook_wheel, run):
+def test_fresh_colab_like_environment_runs_a_chapter(tmp_path, fresh_venv, site, run):
     python = fresh_venv("colab", *COLAB_HAS)
     venv = python.parents[1]
     before = json.loads(run(python, "-m", "pip", "list", "--format=json"))
 
-    args = install_command(CHAPTER)
-    spec = next(a for a in args if a.startswith("lossbook"))
-    assert spec == f"lossbook[book] @ git+https://github.com/lossbook/lossbook@v{lossbook.__version__}"
-    local_spec = spec.split(" @ ")[0] + f" @ {lossbook_wheel.as_uri()}"
-    output = run(python, "-m", "pip", *[local_spec if a == spec else a for a in args], timeout=900)
+    # The install cell as every chapter holds it (test_book checks), the site's address local.
+    cell = install_cell.canonical_source()
+    assert cell.count(install_cell.site_url()) == 1
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    result = subprocess.run(
+        [str(python), "-c", cell.replace(install_cell.site_url(), site)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=900,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"the install cell failed:\n{output[-3000:]}"
 
     after = {
         p["name"].lower(): p["version"] for p in json.loads(run(python, "-m", "pip", "list", "--format=json"))
@@ -57,6 +106,9 @@ def test_fresh_colab_like_environment_runs_a_chapter(tmp_path, fresh_venv, lossb
             assert after[name] == package["version"], f"the install cell changed {name}: {output}"
     assert after["lossbook"] == lossbook.__version__
     assert "mplfonts" in after and "scikit-learn" in after
+    # Run again, as a reader re-running the cell: lossbook is there, nothing is installed.
+    again = run(python, "-c", cell.replace(install_cell.site_url(), "http://127.0.0.1:9/"))
+    assert again == ""
 
     run(python, "-m", "ipykernel", "install", "--prefix", venv, "--name", "lossbook-colab-sim")
     notebook = nbformat.read(CHAPTER, as_version=4)
