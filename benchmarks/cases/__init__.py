@@ -11,13 +11,23 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..case import Case
-from . import classification, ctc, distribution_matching, llm, metric_learning, regression, transducer
+from . import (
+    classification,
+    contrastive,
+    ctc,
+    distribution_matching,
+    llm,
+    metric_learning,
+    regression,
+    transducer,
+)
 
 FAMILIES: tuple[ModuleType, ...] = (
     regression,
     classification,
     llm,
     metric_learning,
+    contrastive,
     ctc,
     transducer,
     distribution_matching,
