@@ -88,9 +88,9 @@ class DistillationLoss(Loss):
         reduction: ``"batchmean"`` (default), ``"sum"``, ``"mean"`` or ``"none"``.
 
     Shape:
-        - student_logits: (N, *, C), the classes on the last dimension.
-        - teacher_logits: (N, *, C), never differentiated.
-        - Output: a scalar; (N, *, C) with ``reduction="none"``.
+        - student_logits: ``(N, *, C)``, the classes on the last dimension.
+        - teacher_logits: ``(N, *, C)``, never differentiated.
+        - Output: a scalar; ``(N, *, C)`` with ``reduction="none"``.
 
     Reference:
         G. Hinton, O. Vinyals and J. Dean, "Distilling the Knowledge in a Neural Network",

@@ -186,9 +186,9 @@ class JSDivLoss(Loss):
         reduction: ``"batchmean"`` (default), ``"sum"``, ``"mean"`` or ``"none"``.
 
     Shape:
-        - input: (N, *), log-probabilities, the classes on the last dimension.
-        - target: (N, *), ``input``'s shape.
-        - Output: a scalar; (N, *) with ``reduction="none"``.
+        - input: ``(N, *)``, log-probabilities, the classes on the last dimension.
+        - target: ``(N, *)``, ``input``'s shape.
+        - Output: a scalar; ``(N, *)`` with ``reduction="none"``.
 
     Reference:
         J. Lin, "Divergence measures based on the Shannon entropy", IEEE Transactions on

@@ -209,7 +209,7 @@ class MarginRankingLoss(Loss):
         self.margin = check_number("margin", margin)
 
     def forward(self, input1: torch.Tensor, input2: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """The loss of the ranked pairs (``input1``, ``input2``)."""
+        """The loss of the ranked pairs (``input1``, ``input2``) against ``target``, 1 or -1 per pair."""
         return margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 

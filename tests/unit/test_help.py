@@ -103,20 +103,29 @@ INTERNAL = re.compile(r"(?<![\w.`'])(x|y|z|t|u|v|tmp|arr|tensor_|_\w+)(?![\w(`']
 
 
 def raised_messages() -> list[tuple[str, int, str]]:
-    """(file, line, text) of the literal text of every exception lossbook raises."""
+    """(file, line, text) of the literal text of every exception lossbook raises, less the
+    names of its public function's parameters (``alignment_loss(x, y)`` may say "x")."""
     found = []
     for path in sorted((ROOT / "lossbook").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            parts = []
-            for arg in node.exc.args:
-                for sub in ast.walk(arg):
-                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-                        parts.append(sub.value)
-            if parts:
-                found.append((str(path.relative_to(ROOT)), node.lineno, "".join(parts)))
+            public = not function.name.startswith("_")
+            names = {a.arg for a in function.args.args + function.args.kwonlyargs} if public else set()
+            for node in ast.walk(function):
+                if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                    continue
+                parts = []
+                for arg in node.exc.args:
+                    for sub in ast.walk(arg):
+                        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                            parts.append(sub.value)
+                text = "".join(parts)
+                for name in names:
+                    text = re.sub(rf"\b{re.escape(name)}\b", "", text)
+                if parts:
+                    found.append((str(path.relative_to(ROOT)), node.lineno, text))
     return found
 
 
