@@ -19,7 +19,15 @@ from ._exercise import AnswerExercise, Case, Mistake
 from ._function import FunctionExercise
 from ._messages import Text
 
-__all__ = ["bce_with_logits", "cross_entropy", "ce_grad", "sigmoid_focal", "weight_scale", "imbalance"]
+__all__ = [
+    "bce_with_logits",
+    "cross_entropy",
+    "ce_grad",
+    "sigmoid_focal",
+    "multilabel_soft_margin",
+    "weight_scale",
+    "imbalance",
+]
 
 
 def _capped(case: Case, got, expected) -> bool:
@@ -727,6 +735,202 @@ sigmoid_focal = FunctionExercise(
         "float32 and float64, alpha 0.25 to 0.75, gamma 0 to 2, every reduction, logits of ±1e4, the "
         "gradient",
         "float32 与 float64、alpha 从 0.25 到 0.75、gamma 从 0 到 2、所有 reduction、±1e4 的 logit、梯度",
+    ),
+)
+
+
+# -- Exercise: the multilabel soft margin loss -----------------------------------------------------
+
+
+def my_multilabel_soft_margin(input, target, reduction="mean"):
+    # one BCE-with-logits per label, -[y log σ(x) + (1 - y) log σ(-x)], with log σ(x) = -softplus(-x)
+    per_label = target * torch.nn.functional.softplus(-input) + (1 - target) * torch.nn.functional.softplus(
+        input
+    )
+    loss = per_label.mean(dim=1)  # one loss per sample: the mean over its C labels
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _multilabel_cases(g: torch.Generator) -> list[Case]:
+    """(N, C) logits and 0/1 labels: every reduction, float64 with gradients, float32, ±1e4.
+
+    No logit is exactly 0, where softplus-based and max-based forms pick different subgradients.
+    """
+
+    def batch(n, c, scale, dtype):
+        x = (torch.randn(n, c, generator=g, dtype=torch.float64) * scale).to(dtype)
+        return x, _labels((n, c), g, dtype)
+
+    cases = []
+    x, y = batch(5, 4, 2.0, torch.float64)
+    for reduction in ("none", "mean", "sum"):
+        cases.append(
+            Case(
+                (x, y),
+                {"reduction": reduction},
+                Text("float64, 5 samples x 4 labels", "float64，5 个样本 x 4 个标签"),
+            )
+        )
+    x, y = batch(8, 10, 3.0, torch.float64)
+    cases.append(
+        Case(
+            (x, y),
+            {"reduction": "sum"},
+            Text("float64, 8 samples x 10 labels", "float64，8 个样本 x 10 个标签"),
+        )
+    )
+    x, y = batch(6, 3, 2.0, torch.float32)
+    cases.append(Case((x, y), {"reduction": "mean"}, Text("float32", "float32")))
+    x = torch.tensor([[1e4, -1e4, 0.5], [-1e4, 1e4, -0.25]], dtype=torch.float32)
+    y = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0]], dtype=torch.float32)
+    cases.append(
+        Case((x, y), {"reduction": "none"}, Text("float32, logits of ±1e4", "float32，±1e4 的 logit"))
+    )
+    cases.append(
+        Case(
+            (x.double(), y.double()),
+            {"reduction": "sum"},
+            Text("float64, logits of ±1e4", "float64，±1e4 的 logit"),
+        )
+    )
+    return cases
+
+
+def _per_label_bce(input, target):
+    return lossbook.binary_cross_entropy_with_logits(input, target, reduction="none")
+
+
+def _mlsm_sum_over_labels(input, target, reduction="mean"):
+    return _reduce(_per_label_bce(input, target).sum(dim=1), reduction)
+
+
+def _mlsm_no_mean_over_labels(input, target, reduction="mean"):
+    return _reduce(_per_label_bce(input, target), reduction)
+
+
+def _mlsm_softmax(input, target, reduction="mean"):
+    # a softmax over the labels, computed stably (log(1 - p_c) from the other labels' logits), so
+    # that this model does not also match every formula that overflows at logits of ±1e4
+    log_p = torch.log_softmax(input, dim=1)
+    mask = torch.eye(input.shape[1], dtype=torch.bool, device=input.device)
+    others = input.unsqueeze(1).masked_fill(mask, float("-inf"))
+    log_not_p = torch.logsumexp(others, dim=2) - torch.logsumexp(input, dim=1, keepdim=True)
+    return _reduce(-(target * log_p + (1 - target) * log_not_p).mean(dim=1), reduction)
+
+
+def _mlsm_labels_swapped(input, target, reduction="mean"):
+    return _reduce(_per_label_bce(input, 1 - target).mean(dim=1), reduction)
+
+
+def _mlsm_sign(input, target, reduction="mean"):
+    return -_reduce(_per_label_bce(input, target).mean(dim=1), reduction)
+
+
+def _mlsm_clamped_probability(input, target, reduction="mean"):
+    p = torch.sigmoid(input).clamp(1e-7, 1 - 1e-7)
+    return _reduce(-(target * torch.log(p) + (1 - target) * torch.log(1 - p)).mean(dim=1), reduction)
+
+
+_MLSM_CLAMPED = Text(
+    "clamping the probability, or adding a small ε inside the log, lowers the loss: a little "
+    "everywhere, and on a confident mistake it caps it (a logit of 1e4 on the wrong side costs "
+    "1e4, not 16). Work with the logits: −log σ(x) = softplus(−x) and −log(1 − σ(x)) = softplus(x).",
+    "截断概率或在对数里加一个小 ε 都会让损失偏低：处处低一点，而在自信的错误上则给它封了顶"
+    "（错误一侧 1e4 的 logit 损失应是 1e4，而不是 16）。请直接用 logit 计算："
+    "−log σ(x) = softplus(−x)，−log(1 − σ(x)) = softplus(x)。",
+)
+
+multilabel_soft_margin = FunctionExercise(
+    "multilabel_soft_margin",
+    reference=lossbook.multilabel_soft_margin_loss,
+    cases=_multilabel_cases,
+    reductions=True,
+    mistakes=[
+        Mistake(
+            "sum_over_labels",
+            _mlsm_sum_over_labels,
+            Text(
+                "the loss of a sample is the mean of its C label losses, not their sum: divide by C "
+                "(.mean(dim=1)), so that the loss does not grow with the number of labels.",
+                "一个样本的损失是它 C 个标签损失的平均，而不是总和：要除以 C（.mean(dim=1)），"
+                "这样损失才不会随标签数增大。",
+            ),
+        ),
+        Mistake(
+            "no_mean_over_labels",
+            _mlsm_no_mean_over_labels,
+            Text(
+                "this loss keeps one value per sample: average the C label losses of each row "
+                "(dim=1) first, then apply the reduction over the N samples. Only 'mean' gives the "
+                "same number either way.",
+                "这个损失每个样本保留一个值：先在每行的 C 个标签上（dim=1）取平均，再对 N 个样本归约。"
+                "只有 'mean' 两种算法得数相同。",
+            ),
+        ),
+        Mistake(
+            "softmax",
+            _mlsm_softmax,
+            Text(
+                "the labels do not compete: each logit gets its own sigmoid. A softmax makes the C "
+                "probabilities sum to 1, which is right for one class per sample, not for several labels.",
+                "各标签之间不竞争：每个 logit 各自经过 sigmoid。softmax 让 C 个概率之和为 1，"
+                "适合每个样本只有一个类别的情形，而不适合多个标签。",
+            ),
+        ),
+        Mistake(
+            "labels_swapped",
+            _mlsm_labels_swapped,
+            Text(
+                "the two terms are swapped: y = 1 goes with log σ(x) and y = 0 with log(1 − σ(x)).",
+                "两项对调了：y = 1 对应 log σ(x)，y = 0 对应 log(1 − σ(x))。",
+            ),
+        ),
+        Mistake(
+            "sign",
+            _mlsm_sign,
+            Text(
+                "the loss is a negative log-likelihood, −[y log σ(x) + (1 − y) log(1 − σ(x))]: it is "
+                "never negative.",
+                "损失是负对数似然 −[y log σ(x) + (1 − y) log(1 − σ(x))]：它永远不为负。",
+            ),
+        ),
+        Mistake("clamped", _mlsm_clamped_probability, _MLSM_CLAMPED),
+        Mistake("clamped", None, _MLSM_CLAMPED, matches=_capped),
+    ],
+    unstable_hint=Text(
+        "log(sigmoid(x)) is −inf once sigmoid(x) rounds to 0, and log(1 − sigmoid(x)) once it rounds "
+        "to 1 (x above about 17 in float32). Use −log σ(x) = softplus(−x) and −log(1 − σ(x)) = "
+        "softplus(x): torch.nn.functional.softplus never overflows.",
+        "sigmoid(x) 舍入为 0 时 log(sigmoid(x)) 为 −inf，舍入为 1 时（float32 中 x 约大于 17）"
+        "log(1 − sigmoid(x)) 为 −inf。请用 −log σ(x) = softplus(−x) 和 −log(1 − σ(x)) = softplus(x)："
+        "torch.nn.functional.softplus 不会溢出。",
+    ),
+    hint=Text(
+        "compute BCE-with-logits for every entry of the (N, C) input, average over the labels "
+        "(dim=1) to get one loss per sample, then apply the reduction over the samples.",
+        "对 (N, C) 输入的每个元素计算 BCE-with-logits，在标签维（dim=1）上取平均，得到每个样本一个损失，"
+        "再对样本归约。",
+    ),
+    explanation=Text(
+        "The multilabel soft margin loss is BCE-with-logits label by label, averaged over the C "
+        "labels of each sample: ℓ = −(1/C) Σ_c [y_c log σ(x_c) + (1 − y_c) log σ(−x_c)]. With "
+        "−log σ(x) = softplus(−x) nothing overflows. Its 'mean' is the mean of BCE over all N × C "
+        "entries, so it equals binary_cross_entropy_with_logits; 'none' and 'sum' keep one loss per "
+        "sample, C times smaller than BCE's sum.",
+        "多标签软间隔损失就是逐标签的 BCE-with-logits，在每个样本的 C 个标签上取平均："
+        "ℓ = −(1/C) Σ_c [y_c log σ(x_c) + (1 − y_c) log σ(−x_c)]。用 −log σ(x) = softplus(−x) "
+        "计算不会溢出。它的 'mean' 是 BCE 在全部 N × C 个元素上的平均，所以与 "
+        "binary_cross_entropy_with_logits 相等；'none' 和 'sum' 每个样本保留一个损失，"
+        "'sum' 比 BCE 的总和小 C 倍。",
+    ),
+    solution=my_multilabel_soft_margin,
+    coverage=Text(
+        "float32 and float64, 3 to 10 labels, every reduction, logits of ±1e4, the gradient",
+        "float32 与 float64、3 到 10 个标签、所有 reduction、±1e4 的 logit、梯度",
     ),
 )
 

@@ -387,6 +387,78 @@ def test_sigmoid_focal_accepts_torchvisions_formula():
     assert ex.sigmoid_focal.evaluate(torchvision_style).passed
 
 
+# -- multilabel soft margin loss -----------------------------------------------------------------------------
+
+
+def mlsm_sum_over_labels(input, target, reduction="mean"):
+    loss = F.binary_cross_entropy_with_logits(input, target, reduction="none").sum(dim=1)
+    return reduce(loss, reduction)
+
+
+def mlsm_bce_elementwise(input, target, reduction="mean"):
+    # BCE-with-logits as it is: right for "mean", one value per label for "none" and "sum"
+    return F.binary_cross_entropy_with_logits(input, target, reduction=reduction)
+
+
+def mlsm_softmax(input, target, reduction="mean"):
+    log_p = torch.log_softmax(input, dim=1)
+    log_not_p = torch.log1p(-torch.softmax(input, dim=1))
+    return reduce(-(target * log_p + (1 - target) * log_not_p).mean(dim=1), reduction)
+
+
+def mlsm_labels_swapped(input, target, reduction="mean"):
+    loss = (1 - target) * F.softplus(-input) + target * F.softplus(input)
+    return reduce(loss.mean(dim=1), reduction)
+
+
+def mlsm_no_minus(input, target, reduction="mean"):
+    loss = target * F.logsigmoid(input) + (1 - target) * F.logsigmoid(-input)
+    return reduce(loss.mean(dim=1), reduction)
+
+
+def mlsm_naive_sigmoid(input, target, reduction="mean"):
+    p = torch.sigmoid(input)
+    loss = -(target * torch.log(p) + (1 - target) * torch.log(1 - p))
+    return reduce(loss.mean(dim=1), reduction)
+
+
+def mlsm_eps_in_log(input, target, reduction="mean"):
+    p = torch.sigmoid(input)
+    loss = -(target * torch.log(p + 1e-8) + (1 - target) * torch.log(1 - p + 1e-8))
+    return reduce(loss.mean(dim=1), reduction)
+
+
+def mlsm_mean_over_everything(input, target, reduction="mean"):
+    loss = target * F.softplus(-input) + (1 - target) * F.softplus(input)
+    return loss.mean(dim=1) if reduction == "none" else loss.mean()
+
+
+@pytest.mark.parametrize(
+    "answer, reason, hint",
+    [
+        (mlsm_sum_over_labels, "sum_over_labels", ("not their sum", "而不是总和")),
+        (mlsm_bce_elementwise, "no_mean_over_labels", ("one value per sample", "每个样本保留一个值")),
+        (mlsm_softmax, "softmax", ("the labels do not compete", "各标签之间不竞争")),
+        (mlsm_labels_swapped, "labels_swapped", ("two terms are swapped", "两项对调了")),
+        (mlsm_no_minus, "sign", ("never negative", "永远不为负")),
+        (mlsm_naive_sigmoid, "not_finite", ("softplus never overflows", "softplus 不会溢出")),
+        (mlsm_eps_in_log, "clamped", ("a little everywhere", "处处低一点")),
+        (mlsm_mean_over_everything, "reduction_mean_for_sum", ("this is their mean", "这里算的是平均值")),
+    ],
+    ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
+)
+def test_multilabel_soft_margin_names_the_mistake(answer, reason, hint, language, assert_fails):
+    assert_fails(ex.multilabel_soft_margin, answer, reason, pick(language, hint))
+
+
+def test_multilabel_soft_margin_accepts_bce_averaged_over_the_labels():
+    def via_bce(input, target, reduction="mean"):
+        per_sample = F.binary_cross_entropy_with_logits(input, target, reduction="none").mean(dim=1)
+        return reduce(per_sample, reduction)
+
+    assert ex.multilabel_soft_margin.evaluate(via_bce).passed
+
+
 # -- answers ----------------------------------------------------------------------------------------------
 
 
