@@ -226,25 +226,6 @@ def cross_entropy(
     return loss.to(dtype)
 
 
-class _NegativePick(torch.autograd.Function):
-    """``-rows[i, index[i]]`` for every row. Backward: the row gradients, negated, scattered
-    into a zero matrix: one allocation, where autograd's gather backward makes two."""
-
-    @staticmethod
-    def forward(ctx, rows, index):
-        ctx.save_for_backward(index)
-        ctx.shape = rows.shape
-        return rows.gather(1, index.unsqueeze(1)).squeeze(1).neg_()
-
-    @staticmethod
-    @first_order_backward("nll_loss")
-    def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
-        grad_rows = grad.new_zeros(ctx.shape)
-        grad_rows.scatter_(1, index.unsqueeze(1), grad.neg().unsqueeze(1))
-        return grad_rows, None
-
-
 def nll_loss(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -287,8 +268,16 @@ def nll_loss(
         input, target, "weight", weight, ignore_index
     )
     dtype = input.dtype
+    if w_class is None and ignore_index is None and reduction != "none":
+        # The common case, without weights or ignored rows: the reduction right after the
+        # gather, so the whole loss is three autograd nodes whose backward runs in C++.
+        picked = rows.gather(1, target_rows.unsqueeze(1))
+        loss = (picked.mean() if reduction == "mean" else picked.sum()).neg()
+        return loss if loss.dtype == dtype else loss.to(dtype)
     safe, w, _ = row_weights(target_rows, w_class, ignore_index, rows.dtype)
-    loss = _NegativePick.apply(rows, safe)
+    # autograd's gather: its backward is one zero matrix and a scatter, and stays
+    # differentiable, so second derivatives (all zero here) work.
+    loss = rows.gather(1, safe.unsqueeze(1)).squeeze(1).neg()
     if w is not None:
         loss = loss * w
     if reduction == "none":
