@@ -19,12 +19,14 @@ from . import (
     llm,
     metric_learning,
     regression,
+    segmentation,
     transducer,
 )
 
 FAMILIES: tuple[ModuleType, ...] = (
     regression,
     classification,
+    segmentation,
     llm,
     metric_learning,
     contrastive,

@@ -66,7 +66,7 @@ def _check_binary_values(target: torch.Tensor, ignore_index: int | None, mode: s
     if not bool(ok.all()):
         bad = target[~ok].flatten()[0].item()
         also = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(f"in {mode} mode, target must hold 0 or 1{also} per element; got {bad!r}")
+        raise ValueError(f"in {mode} mode, target must hold 0 or 1{also}; got an element equal to {bad!r}")
 
 
 def segmentation_pair(input, target, mode: str, ignore_index: int | None, *, probabilities: bool = False):

@@ -27,62 +27,95 @@ __all__ = ["lovasz_loss", "LovaszLoss"]
 def _lovasz_weights(errors: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
     r"""The gradient :math:`g` of the Lovász extension of the Jaccard loss, row by row.
 
-    ``errors`` (R, P) are >= 0 and ``truth`` (R, P) is 0/1 (the ground-truth set of each row).
-    Sorting the errors in decreasing order, the Jaccard loss of the first i sorted pixels
-    (counted as mispredicted) is :math:`1 - \frac{|T| - |T \cap \{\pi_{1..i}\}|}{|T| +
-    |\bar T \cap \{\pi_{1..i}\}|}` (Berman et al., Algorithm 1); its increments are :math:`g`.
-    Returned in the errors' own order (scattered back), without gradient: the extension is
-    linear in the errors for a fixed order.
+    ``errors`` (R, P) are >= 0 and ``truth`` (R, P) is 0/1 or bool (the ground-truth set of each
+    row). Sorting the errors in decreasing order, the Jaccard loss of the first i sorted pixels
+    (counted as mispredicted) is :math:`1 - \frac{|T| - |T \cap \{\pi_{1..i}\}|}{|T| + i -
+    |T \cap \{\pi_{1..i}\}|}` (Berman et al., Algorithm 1); its increments are :math:`g`.
+    Returned in the errors' own order (scattered back), without gradient.
     """
     with torch.no_grad():
         order = torch.argsort(errors, dim=-1, descending=True)
-        truth_sorted = truth.gather(-1, order)
-        total = truth_sorted.sum(-1, keepdim=True)
-        intersection = total - truth_sorted.cumsum(-1)
-        union = total + (1.0 - truth_sorted).cumsum(-1)
-        jaccard = 1.0 - intersection / union
-        g = torch.diff(jaccard, dim=-1, prepend=jaccard.new_zeros(jaccard.shape[:-1] + (1,)))
+        seen = truth.gather(-1, order).to(errors.dtype).cumsum_(-1)  # |T ∩ first i|
+        total = seen[..., -1:].clone()
+        position = torch.arange(1, seen.shape[-1] + 1, dtype=seen.dtype, device=seen.device)
+        union = (total + position).sub_(seen)
+        jaccard = seen.neg_().add_(total).div_(union).neg_().add_(1.0)  # 1 - (|T| - seen) / union
+        del union
+        g = jaccard.clone()
+        g[..., 1:] -= jaccard[..., :-1]
+        del jaccard
         return torch.empty_like(g).scatter_(-1, order, g)
 
 
+def _mean_over_present(per_class: torch.Tensor, present: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Each row's mean over its present classes, then the mean over rows (images).
+
+    smp averages Lovász-softmax over the classes present; an image (or batch) with every pixel
+    ignored has none, and gives 0 here (smp returns an empty tensor).
+    """
+    present = present.to(per_class.dtype)
+    per_row = (per_class * present).sum(-1) / present.sum(-1).clamp_min(1.0)
+    return per_row.mean() if per_row.numel() else x.sum() * 0.0
+
+
 def _lovasz_softmax(x: torch.Tensor, y: torch.Tensor, valid, per_image: bool) -> torch.Tensor:
-    """Lovász-softmax: one extension per class over the errors |1[y = c] - p_c|, averaged over
-    the classes present (in the batch, or in each image with ``per_image``)."""
+    r"""Lovász-softmax: one extension per class over the errors |1[y = c] - p_c|, averaged over
+    the classes present (in the batch, or in each image with ``per_image``).
+
+    For a fixed order the loss is linear in the errors, and each error is linear in p:
+    :math:`|t - p| = s (p - t)` with :math:`s = 1 - 2t`. So the loss is computed as
+    :math:`\sum (g s)\, p + \sum_{t = 1} g`, with :math:`g s` a constant: autograd then keeps
+    one tensor of coefficients instead of the errors, their sort and its indices.
+    """
     p = torch.softmax(x, dim=1)  # (N, C, P)
     n, num_classes, pixels = p.shape
-    fg = torch.zeros_like(p).scatter_(1, y.unsqueeze(1), 1.0)
-    errors = (fg - p).abs()
-    if valid is not None:
-        # An ignored pixel gets error 0 and truth 0: it sorts after every positive error and
-        # neither adds to the loss nor changes the weights of the pixels before it.
-        keep = valid.unsqueeze(1)
-        errors = errors * keep
-        fg = fg * keep
-    if not per_image:
-        errors = errors.transpose(0, 1).reshape(1, num_classes, n * pixels)
-        fg = fg.transpose(0, 1).reshape(1, num_classes, n * pixels)
-    weights = _lovasz_weights(errors, fg)
-    per_class = (errors * weights).sum(-1)  # (images, C)
-    present = (fg.sum(-1) > 0).to(per_class.dtype)
-    count = present.sum(-1)
-    # smp averages over the classes present; an image (or batch) with every pixel ignored has
-    # none, and gives 0 here (smp returns an empty tensor).
-    per_image_loss = (per_class * present).sum(-1) / count.clamp_min(1.0)
-    return per_image_loss.mean() if per_image_loss.numel() else x.sum() * 0.0
+    with torch.no_grad():
+        classes = torch.arange(num_classes, device=y.device).view(1, num_classes, 1)
+        truth = y.unsqueeze(1) == classes  # (N, C, P)
+        if valid is not None:
+            # An ignored pixel gets error 0 and truth 0: it sorts after every positive error and
+            # neither adds to the loss nor changes the weights of the pixels before it.
+            truth &= valid.unsqueeze(1)
+        errors = torch.where(truth, 1.0 - p, p)
+        if valid is not None:
+            errors.masked_fill_(~valid.unsqueeze(1), 0.0)
+        if not per_image:  # one row per class, over every pixel of the batch
+            errors = errors.transpose(0, 1).reshape(num_classes, n * pixels)
+            truth = truth.transpose(0, 1).reshape(num_classes, n * pixels)
+        weights = _lovasz_weights(errors, truth)
+        del errors
+        constant = torch.where(truth, weights, 0.0).sum(-1)
+        weights[truth] *= -1.0  # now g s
+        present = truth.any(-1)
+    if per_image:
+        per_class = (p * weights).sum(-1) + constant  # (N, C)
+    else:
+        coefficients = weights.view(num_classes, n, pixels).transpose(0, 1)
+        per_class = (p * coefficients).sum(dim=(0, 2)) + constant  # (C,)
+    return _mean_over_present(per_class, present, x)
 
 
 def _lovasz_hinge(x: torch.Tensor, y: torch.Tensor, valid, per_image: bool) -> torch.Tensor:
-    """Lovász hinge: one extension over the hinge errors max(0, 1 - x s), s = 2y - 1, of all
-    channels together (per batch, or per image with ``per_image``)."""
-    n = x.shape[0]
-    rows = n if per_image else 1
-    errors = torch.relu(1.0 - x * (2.0 * y - 1.0)).reshape(rows, -1)
-    truth = y.reshape(rows, -1)
-    if valid is not None:
-        keep = valid.reshape(rows, -1)
-        errors = errors * keep
-    weights = _lovasz_weights(errors, truth)
-    per_row = (errors * weights).sum(-1)
+    r"""Lovász hinge: one extension over the hinge errors max(0, 1 - x s), s = 2y - 1, of all
+    channels together (per batch, or per image with ``per_image``).
+
+    As in :func:`_lovasz_softmax`, the loss is linear in the logits for a fixed order and a
+    fixed set of positive errors: :math:`\sum_{m > 0} g (1 - x s)`.
+    """
+    rows = x.shape[0] if per_image else 1
+    x = x.reshape(rows, -1)
+    with torch.no_grad():
+        signs = (2.0 * y - 1.0).reshape(rows, -1)
+        errors = torch.relu_(1.0 - x * signs)
+        if valid is not None:
+            errors.masked_fill_(~valid.reshape(rows, -1), 0.0)
+        weights = _lovasz_weights(errors, y.reshape(rows, -1))
+        active = errors > 0
+        del errors
+        weights.mul_(active)
+        constant = weights.sum(-1)
+        coefficients = weights.mul_(signs).neg_()
+    per_row = (x * coefficients).sum(-1) + constant
     return per_row.mean() if per_row.numel() else x.sum() * 0.0
 
 
@@ -115,7 +148,8 @@ def lovasz_loss(
     averaged with ``per_image=True``. Ignored pixels are removed. Where errors tie, the loss
     is still well defined but its gradient is one of the subgradients (that of smp's order up
     to ties). A batch (or image) with every pixel ignored gives 0 with a zero gradient
-    (smp returns an empty tensor in Lovász-softmax).
+    (smp returns an empty tensor in Lovász-softmax). An (N, C, L) input is C classes over L
+    pixels in every mode (smp's Lovász-softmax reads a 3-D input as (N, H, W) binary scores).
 
     Explained in the book: chapter “Segmentation and detection”, section “Lovász”.
 
