@@ -21,7 +21,7 @@ from ._exercise import AnswerExercise, Case, Mistake
 from ._function import FunctionExercise
 from ._messages import Text
 
-__all__ = ["huber", "log_cosh_grad", "log_cosh", "quantile", "quantile_shift", "outliers"]
+__all__ = ["huber", "quantile", "gaussian_nll", "cauchy_grad", "quantile_shift", "outliers"]
 
 
 def _loss_cases(g: torch.Generator, keyword: dict, extreme: float) -> list[Case]:
@@ -182,96 +182,12 @@ huber = FunctionExercise(
 )
 
 
-# -- Exercise: the derivative of log-cosh ---------------------------------------------------------
+# -- Exercise: the Gaussian negative log-likelihood, with its constant ------------------------------------
 
 
-def my_log_cosh_grad(d):
-    return torch.tanh(d)
-
-
-def _log_cosh_grad_reference(d):
-    d = d.detach().requires_grad_(True)
-    with torch.enable_grad():
-        loss = lossbook.log_cosh_loss(d, torch.zeros_like(d), reduction="sum")
-        (grad,) = torch.autograd.grad(loss, d)
-    return grad
-
-
-def _log_cosh_grad_cases(g):
-    cases = [
-        Case(
-            (torch.randn(7, generator=g, dtype=torch.float64) * 2,), label=Text("float64", "float64"), grad=()
-        ),
-        Case((torch.linspace(-3, 3, 7, dtype=torch.float32),), label=Text("float32", "float32"), grad=()),
-        Case(
-            (torch.tensor([-1e4, -100.0, 100.0, 1e4], dtype=torch.float32),),
-            label=Text("float32, large |d|", "float32，|d| 很大"),
-            grad=(),
-        ),
-    ]
-    return cases
-
-
-def _naive_tanh(d):
-    return (torch.exp(d) - torch.exp(-d)) / (torch.exp(d) + torch.exp(-d))
-
-
-log_cosh_grad = FunctionExercise(
-    "log_cosh_grad",
-    reference=_log_cosh_grad_reference,
-    cases=_log_cosh_grad_cases,
-    mistakes=[
-        Mistake(
-            "sinh",
-            lambda d: torch.sinh(d),
-            Text(
-                "sinh d is the derivative of cosh d; the chain rule divides it by cosh d.",
-                "sinh d 是 cosh d 的导数；按链式法则还要除以 cosh d。",
-            ),
-        ),
-        Mistake(
-            "sign",
-            lambda d: -torch.tanh(d),
-            Text(
-                "check the sign: log cosh grows with |d|, so the derivative is positive for d > 0.",
-                "检查符号：log cosh 随 |d| 增大而增大，d > 0 时导数为正。",
-            ),
-        ),
-        Mistake(
-            "reciprocal",
-            lambda d: 1 / torch.cosh(d),
-            Text(
-                "d/dd log u = u'/u with u = cosh d and u' = sinh d.",
-                "d/dd log u = u'/u，其中 u = cosh d，u' = sinh d。",
-            ),
-        ),
-    ],
-    unstable_hint=Text(
-        "e^d overflows for large |d| (inf/inf is nan); torch.tanh computes sinh d / cosh d without overflow.",
-        "|d| 很大时 e^d 会溢出（inf/inf 得到 nan）；torch.tanh 计算 sinh d / cosh d 时不会溢出。",
-    ),
-    hint=Text(
-        "differentiate log(cosh d) with the chain rule: (log u)' = u'/u and (cosh d)' = sinh d.",
-        "用链式法则对 log(cosh d) 求导：(log u)' = u'/u，(cosh d)' = sinh d。",
-    ),
-    explanation=Text(
-        "d/dd log cosh d = sinh d / cosh d = tanh d. tanh is bounded by 1, which is why "
-        "log-cosh behaves like MAE for large errors and like ½d² for small ones.",
-        "d/dd log cosh d = sinh d / cosh d = tanh d。tanh 的绝对值不超过 1，所以误差大时 "
-        "log-cosh 像 MAE，误差小时像 ½d²。",
-    ),
-    solution=my_log_cosh_grad,
-    coverage=Text("float32 and float64, |d| up to 1e4", "float32 与 float64、|d| 最大到 1e4"),
-)
-
-
-# -- Exercise: a log-cosh loss that does not overflow ----------------------------------------------
-
-
-def my_log_cosh(input, target, reduction="mean"):
-    d = (input - target).abs()
-    # log cosh d = log((e^d + e^-d) / 2) = |d| + log(1 + e^(-2|d|)) - log 2, with no overflow
-    loss = d + torch.log1p(torch.exp(-2 * d)) - math.log(2.0)
+def my_gaussian_nll(input, target, var, reduction="mean"):
+    # -log N(target; input, var) = ½ log(2π) + ½ log var + (target − input)² / (2 var)
+    loss = 0.5 * (math.log(2 * math.pi) + torch.log(var) + (target - input) ** 2 / var)
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
@@ -279,77 +195,202 @@ def my_log_cosh(input, target, reduction="mean"):
     return loss
 
 
-def _log_cosh_without_log2(input, target, reduction="mean"):
-    d = (input - target).abs()
-    return _reduce(d + torch.log1p(torch.exp(-2 * d)), reduction)
+def _gaussian_nll_reference(input, target, var, reduction="mean"):
+    return lossbook.gaussian_nll_loss(input, target, var, full=True, reduction=reduction)
 
 
-def _log_cosh_plus_log2(input, target, reduction="mean"):
-    d = (input - target).abs()
-    return _reduce(d + torch.log1p(torch.exp(-2 * d)) + math.log(2.0), reduction)
+def _gaussian_nll_cases(g):
+    def triple(shape, dtype):
+        x = torch.randn(shape, generator=g, dtype=torch.float64) * 2
+        y = torch.randn(shape, generator=g, dtype=torch.float64) * 2
+        var = torch.rand(shape, generator=g, dtype=torch.float64) * 3 + 0.05
+        return x.to(dtype), y.to(dtype), var.to(dtype)
+
+    cases = []
+    for reduction in ("none", "mean", "sum"):
+        cases.append(
+            Case(
+                triple((6,), torch.float64), {"reduction": reduction}, Text("float64", "float64"), grad=(0, 2)
+            )
+        )
+    cases.append(
+        Case(
+            triple((3, 4), torch.float64),
+            {"reduction": "mean"},
+            Text("float64, a 3x4 batch", "float64，3x4 的批量"),
+            grad=(0, 2),
+        )
+    )
+    cases.append(Case(triple((5,), torch.float32), {"reduction": "mean"}, Text("float32", "float32")))
+    x = torch.tensor([1e3, -1e3, 0.5, 0.0], dtype=torch.float64)
+    var = torch.tensor([1e4, 1e-3, 1.0, 1.0], dtype=torch.float64)
+    cases.append(
+        Case(
+            (x, torch.zeros_like(x), var),
+            {"reduction": "none"},
+            Text("float64, large errors and variances", "float64，很大的误差和方差"),
+            grad=(0, 2),
+        )
+    )
+    return cases
 
 
-def _log_cosh_signed(input, target, reduction="mean"):
-    d = input - target
-    return _reduce(d + torch.log1p(torch.exp(-2 * d)) - math.log(2.0), reduction)
+def _gaussian_nll_without_constant(input, target, var, reduction="mean"):
+    return _reduce(0.5 * (torch.log(var) + (target - input) ** 2 / var), reduction)
 
 
-log_cosh = FunctionExercise(
-    "log_cosh",
-    reference=lossbook.log_cosh_loss,
-    cases=lambda g: _loss_cases(g, {}, extreme=1e4),
+def _gaussian_nll_without_half(input, target, var, reduction="mean"):
+    return _reduce(0.5 * math.log(2 * math.pi) + torch.log(var) + (target - input) ** 2 / var, reduction)
+
+
+def _gaussian_nll_log_std(input, target, var, reduction="mean"):
+    return _reduce(
+        0.5 * math.log(2 * math.pi) + 0.5 * torch.log(var) + (target - input) ** 2 / (2 * var.sqrt()),
+        reduction,
+    )
+
+
+def _gaussian_nll_log_pi(input, target, var, reduction="mean"):
+    return _reduce(0.5 * (math.log(math.pi) + torch.log(var) + (target - input) ** 2 / var), reduction)
+
+
+gaussian_nll = FunctionExercise(
+    "gaussian_nll",
+    reference=_gaussian_nll_reference,
+    cases=_gaussian_nll_cases,
     reductions=True,
     mistakes=[
         Mistake(
-            "missing_log2",
-            _log_cosh_without_log2,
+            "no_constant",
+            _gaussian_nll_without_constant,
             Text(
-                "cosh d = (e^d + e^-d) / 2: the 1/2 becomes − log 2 (without it, log cosh 0 is log 2, not "
-                "0).",
-                "cosh d = (e^d + e^-d) / 2：其中的 1/2 变成 − log 2（少了它，log cosh 0 等于 log 2 而不是 "
-                "0）。",
+                "this is lossbook.gaussian_nll_loss with full=False: the exercise asks for the whole "
+                "negative log-density, with its constant ½ log(2π).",
+                "这是 full=False 的 lossbook.gaussian_nll_loss：题目要的是完整的负对数密度，"
+                "包括常数 ½ log(2π)。",
             ),
         ),
         Mistake(
-            "plus_log2",
-            _log_cosh_plus_log2,
+            "log_var_not_halved",
+            _gaussian_nll_without_half,
             Text(
-                "log(x / 2) = log x − log 2: subtract log 2, do not add it.",
-                "log(x / 2) = log x − log 2：应当减去 log 2，而不是加上。",
+                "the density has 1/√(2π var): its log gives ½ log var and (y − μ)² / (2 var), both halved.",
+                "密度里是 1/√(2π var)：取对数得到 ½ log var 和 (y − μ)² / (2 var)，两项都有 ½。",
             ),
         ),
         Mistake(
-            "missing_abs",
-            _log_cosh_signed,
+            "std_for_var",
+            _gaussian_nll_log_std,
             Text(
-                "the identity log cosh d = |d| + log(1 + e^(−2|d|)) − log 2 needs |d|: for d < 0 use −d.",
-                "恒等式 log cosh d = |d| + log(1 + e^(−2|d|)) − log 2 里是 |d|：d < 0 时要用 −d。",
+                "the squared error is divided by 2·var (the variance), not by 2·σ: var is already σ².",
+                "平方误差要除以 2·var（方差），而不是 2·σ：var 本身就是 σ²。",
+            ),
+        ),
+        Mistake(
+            "log_pi",
+            _gaussian_nll_log_pi,
+            Text("the constant is ½ log(2π), not ½ log π.", "常数是 ½ log(2π)，不是 ½ log π。"),
+        ),
+    ],
+    hint=Text(
+        "take −log of the normal density exp(−(y − μ)² / (2 var)) / √(2π var), term by term; "
+        "then apply the reduction.",
+        "对正态密度 exp(−(y − μ)² / (2 var)) / √(2π var) 逐项取 −log，再按 reduction 归约。",
+    ),
+    explanation=Text(
+        "−log N(y; μ, var) = ½ log(2π) + ½ log var + (y − μ)² / (2 var). The constant changes no "
+        "gradient, which is why torch and lossbook leave it out unless full=True; it matters when "
+        "the value is read as a log-likelihood or compared across models.",
+        "−log N(y; μ, var) = ½ log(2π) + ½ log var + (y − μ)² / (2 var)。常数不改变任何梯度，所以 torch 和 "
+        "lossbook 只在 full=True 时才加上它；把数值当作对数似然解读、或在模型之间比较时，它才有意义。",
+    ),
+    solution=my_gaussian_nll,
+    coverage=Text(
+        "float32 and float64, every reduction, the gradients in input and var",
+        "float32 与 float64、所有 reduction、对 input 和 var 的梯度",
+    ),
+)
+
+
+# -- Exercise: the gradient of the Cauchy loss ------------------------------------------------------------
+
+
+def my_cauchy_grad(d):
+    return d / (1 + 0.5 * d**2)
+
+
+def _cauchy_grad_reference(d):
+    d = d.detach().requires_grad_(True)
+    with torch.enable_grad():
+        loss = lossbook.cauchy_loss(d, torch.zeros_like(d), reduction="sum")
+        (grad,) = torch.autograd.grad(loss, d)
+    return grad
+
+
+def _cauchy_grad_cases(g):
+    return [
+        Case(
+            (torch.randn(7, generator=g, dtype=torch.float64) * 2,), label=Text("float64", "float64"), grad=()
+        ),
+        Case((torch.linspace(-3, 3, 7, dtype=torch.float32),), label=Text("float32", "float32"), grad=()),
+        Case(
+            (torch.tensor([-1e4, -30.0, 0.1, 30.0, 1e4], dtype=torch.float64),),
+            label=Text("float64, large |d|", "float64，|d| 很大"),
+            grad=(),
+        ),
+    ]
+
+
+cauchy_grad = FunctionExercise(
+    "cauchy_grad",
+    reference=_cauchy_grad_reference,
+    cases=_cauchy_grad_cases,
+    mistakes=[
+        Mistake(
+            "no_inner_derivative",
+            lambda d: 1 / (1 + 0.5 * d**2),
+            Text(
+                "d/dd log u = u'/u: the numerator is u' = d (the derivative of ½d² + 1), not 1.",
+                "d/dd log u = u'/u：分子是 u' = d（½d² + 1 的导数），不是 1。",
+            ),
+        ),
+        Mistake(
+            "no_half_in_numerator",
+            lambda d: 2 * d / (1 + 0.5 * d**2),
+            Text(
+                "the derivative of ½d² is d, not 2d.",
+                "½d² 的导数是 d，不是 2d。",
+            ),
+        ),
+        Mistake(
+            "no_half_in_denominator",
+            lambda d: d / (1 + d**2),
+            Text(
+                "the Cauchy loss here is log(½d² + 1): keep the ½ in the denominator.",
+                "这里的 Cauchy 损失是 log(½d² + 1)：分母里的 ½ 要保留。",
+            ),
+        ),
+        Mistake(
+            "sign",
+            lambda d: -d / (1 + 0.5 * d**2),
+            Text(
+                "check the sign: the loss grows with |d|, so the derivative is positive for d > 0.",
+                "检查符号：损失随 |d| 增大而增大，d > 0 时导数为正。",
             ),
         ),
     ],
-    unstable_hint=Text(
-        "cosh d overflows for |d| > 89 in float32 (and > 710 in float64). Factor e^|d| out: "
-        "log cosh d = |d| + log(1 + e^(−2|d|)) − log 2, and use torch.log1p.",
-        "float32 中 |d| > 89（float64 中 > 710）时 cosh d 会溢出。把 e^|d| 提出来："
-        "log cosh d = |d| + log(1 + e^(−2|d|)) − log 2，并使用 torch.log1p。",
-    ),
     hint=Text(
-        "torch.log(torch.cosh(d)) is right in exact arithmetic but overflows; rewrite cosh d = "
-        "e^|d| (1 + e^(−2|d|)) / 2 and take the log of each factor.",
-        "torch.log(torch.cosh(d)) 在数学上正确但会溢出；把 cosh d 改写成 "
-        "e^|d| (1 + e^(−2|d|)) / 2，再对每个因子分别取对数。",
+        "the Cauchy loss is log(½d² + 1); differentiate with (log u)' = u'/u.",
+        "Cauchy 损失是 log(½d² + 1)；用 (log u)' = u'/u 求导。",
     ),
     explanation=Text(
-        "cosh d = e^|d| (1 + e^(−2|d|)) / 2, so log cosh d = |d| + log1p(e^(−2|d|)) − log 2. "
-        "e^(−2|d|) lies in (0, 1], so nothing overflows, and log1p keeps small values accurate.",
-        "cosh d = e^|d| (1 + e^(−2|d|)) / 2，所以 log cosh d = |d| + log1p(e^(−2|d|)) − log 2。"
-        "e^(−2|d|) 在 (0, 1] 内，不会溢出；log1p 让很小的值保持精确。",
+        "d/dd log(½d² + 1) = d / (1 + ½d²). It grows like d near 0 (like MSE's gradient), peaks at "
+        "|d| = √2 and then falls like 2/d: the farther a point lies from the fit, the less it pulls.",
+        "d/dd log(½d² + 1) = d / (1 + ½d²)。它在 0 附近像 d 一样增长（与 MSE 的梯度一样），在 |d| = √2 "
+        "处达到最大，之后像 2/d 一样下降：离拟合越远的点，拉力越小。",
     ),
-    solution=my_log_cosh,
-    coverage=Text(
-        "float32 and float64, every reduction, errors of ±1e4, the gradient",
-        "float32 与 float64、所有 reduction、±1e4 的误差、梯度",
-    ),
+    solution=my_cauchy_grad,
+    coverage=Text("float32 and float64, |d| up to 1e4", "float32 与 float64、|d| 最大到 1e4"),
 )
 
 

@@ -94,61 +94,79 @@ def test_huber_reports_a_detached_result_a_dtype_change_a_broadcast_and_an_in_pl
     assert_fails(ex.huber, in_place, "modified_input", "in place")
 
 
-# -- log-cosh gradient and stable log-cosh ---------------------------------------------------------------
+# -- Gaussian NLL with its constant and the Cauchy gradient ---------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "answer, reason, fragment",
-    [
-        (lambda d: torch.sinh(d), "sinh", "divides it by cosh d"),
-        (lambda d: -torch.sinh(d) / torch.cosh(d), "sign", "check the sign"),
-        (lambda d: torch.cosh(d).reciprocal(), "reciprocal", "u'/u"),
-        (lambda d: (d.exp() - (-d).exp()) / (d.exp() + (-d).exp()), "not_finite", "torch.tanh computes"),
-        (lambda d: d, "wrong_value", "expected"),
-    ],
-    ids=["sinh", "minus_tanh", "one_over_cosh", "tanh_from_exp", "identity"],
-)
-def test_log_cosh_grad_names_the_mistake(answer, reason, fragment, assert_fails):
-    assert_fails(ex.log_cosh_grad, answer, reason, fragment)
+def gaussian_nll_like_torch_default(input, target, var, reduction="mean"):
+    return reduce(0.5 * (torch.log(var) + (input - target) ** 2 / var), reduction)
 
 
-def test_log_cosh_grad_accepts_an_equivalent_stable_formula():
-    assert ex.log_cosh_grad.evaluate(lambda d: 1 - 2 / (torch.exp(2 * d.clamp(max=40)) + 1)).passed
+def gaussian_nll_log_var_unhalved(input, target, var, reduction="mean"):
+    return reduce(0.5 * math.log(2 * math.pi) + torch.log(var) + (input - target) ** 2 / var, reduction)
 
 
-def naive_log_cosh(input, target, reduction="mean"):
-    return reduce(torch.log(torch.cosh(input - target)), reduction)
+def gaussian_nll_divides_by_std(input, target, var, reduction="mean"):
+    sigma = var.sqrt()
+    return reduce(
+        0.5 * math.log(2 * math.pi) + torch.log(sigma) + (input - target) ** 2 / (2 * sigma), reduction
+    )
 
 
-def log_cosh_without_log2(input, target, reduction="mean"):
-    a = (input - target).abs()
-    return reduce(a + torch.log(1 + torch.exp(-2 * a)), reduction)
+def gaussian_nll_log_pi(input, target, var, reduction="mean"):
+    return reduce(
+        0.5 * math.log(math.pi) + 0.5 * torch.log(var) + (input - target) ** 2 / (2 * var), reduction
+    )
 
 
-def log_cosh_signed(input, target, reduction="mean"):
-    d = input - target
-    return reduce(d + torch.log1p(torch.exp(-2 * d)) - math.log(2), reduction)
+def gaussian_nll_from_the_density(input, target, var, reduction="mean"):
+    density = torch.exp(-((target - input) ** 2) / (2 * var)) / torch.sqrt(2 * math.pi * var)
+    return reduce(-torch.log(density), reduction)
 
 
 @pytest.mark.parametrize(
     "answer, reason, hint",
     [
-        (naive_log_cosh, "not_finite", ("cosh d overflows for |d| > 89", "cosh d 会溢出")),
-        (log_cosh_without_log2, "missing_log2", ("− log 2", "− log 2")),
-        (log_cosh_signed, "missing_abs", ("needs |d|", "里是 |d|")),
+        (gaussian_nll_like_torch_default, "no_constant", ("full=False", "full=False")),
+        (gaussian_nll_log_var_unhalved, "log_var_not_halved", ("both halved", "两项都有 ½")),
+        (gaussian_nll_divides_by_std, "std_for_var", ("var is already σ²", "var 本身就是 σ²")),
+        (gaussian_nll_log_pi, "log_pi", ("not ½ log π", "不是 ½ log π")),
     ],
-    ids=["naive", "without_log2", "signed"],
+    ids=["without_constant", "log_var_unhalved", "divides_by_std", "log_pi"],
 )
-def test_log_cosh_names_the_mistake(answer, reason, hint, language, assert_fails):
-    assert_fails(ex.log_cosh, answer, reason, hint[0] if language == "en" else hint[1])
+def test_gaussian_nll_names_the_mistake(answer, reason, hint, language, assert_fails):
+    assert_fails(ex.gaussian_nll, answer, reason, hint[0] if language == "en" else hint[1])
 
 
-def test_log_cosh_accepts_logaddexp():
-    def with_logaddexp(input, target, reduction="mean"):
-        d = input - target
-        return reduce(torch.logaddexp(d, -d) - math.log(2), reduction)
+def test_gaussian_nll_reports_the_density_that_underflows(assert_fails):
+    # exp(−(10³)²/(2·10⁻³)) is 0 in float64: −log 0 is inf where the answer is finite
+    assert_fails(ex.gaussian_nll, gaussian_nll_from_the_density, "not_finite")
 
-    assert ex.log_cosh.evaluate(with_logaddexp).passed
+
+def test_gaussian_nll_accepts_the_torch_distributions_form():
+    def with_normal(input, target, var, reduction="mean"):
+        return reduce(-torch.distributions.Normal(input, var.sqrt()).log_prob(target), reduction)
+
+    assert ex.gaussian_nll.evaluate(with_normal).passed
+
+
+@pytest.mark.parametrize(
+    "answer, reason, fragment",
+    [
+        (lambda d: 1 / (0.5 * d**2 + 1), "no_inner_derivative", "the numerator is u' = d"),
+        (lambda d: 2 * d / (0.5 * d**2 + 1), "no_half_in_numerator", "not 2d"),
+        (lambda d: d / (d**2 + 1), "no_half_in_denominator", "keep the ½"),
+        (lambda d: -d / (1 + d * d / 2), "sign", "check the sign"),
+        (lambda d: torch.log(0.5 * d**2 + 1), "wrong_value", "expected"),
+        (lambda d: torch.tanh(d), "wrong_value", "expected"),
+    ],
+    ids=["no_inner_derivative", "two_d", "no_half_below", "minus", "the_loss_itself", "tanh"],
+)
+def test_cauchy_grad_names_the_mistake(answer, reason, fragment, assert_fails):
+    assert_fails(ex.cauchy_grad, answer, reason, fragment)
+
+
+def test_cauchy_grad_accepts_an_equivalent_formula():
+    assert ex.cauchy_grad.evaluate(lambda d: 2 * d / (2 + d * d)).passed
 
 
 # -- quantile ------------------------------------------------------------------------------------------
