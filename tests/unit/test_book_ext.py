@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
 import lossbook_book  # noqa: E402
 from lossbook_book import exercises, scripts, search, twins  # noqa: E402
+from lossbook_book import page as page_module  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # Twin pages
@@ -288,13 +289,82 @@ def test_setup_registers_the_search_language_and_the_page_handlers(monkeypatch):
     from sphinx.search import languages
 
     monkeypatch.setitem(languages, "zh", languages["zh"])
-    connected = []
-    app = SimpleNamespace(connect=lambda event, handler: connected.append((event, handler)))
+    connected, files = [], []
+    app = SimpleNamespace(
+        connect=lambda event, handler, priority=500: connected.append((event, handler)),
+        add_css_file=lambda name, **attributes: files.append(name),
+        add_js_file=lambda name, **attributes: files.append(name),
+    )
     metadata = lossbook_book.setup(app)
     assert languages["zh"] is search.SearchChineseAndEnglish
     assert connected == [
         ("html-page-context", twins.add_twin_link),
         ("html-page-context", scripts.drop_duplicate_scripts),
         ("html-page-context", exercises.number_exercises_per_page),
+        ("html-page-context", page_module.set_page_language),
+        ("config-inited", page_module.use_local_mathjax),
+        ("build-finished", page_module.copy_mathjax),
     ]
+    assert files == ["lossbook.css", "lossbook.js"]
+    assert all((page_module.STATIC / name).is_file() for name in files)
     assert metadata["parallel_read_safe"] and metadata["parallel_write_safe"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The language switch's sections, each page's language, MathJax for offline reading
+
+
+def test_section_map_pairs_the_twins_sections_in_order():
+    zh = [(0, "id1"), (1, "id2"), (2, "id3"), (1, "id4")]
+    en = [(0, "loss"), (1, "intuition"), (2, "a-number"), (1, "exercises")]
+    assert twins.section_map(zh, en) == {
+        "id1": "loss",
+        "id2": "intuition",
+        "id3": "a-number",
+        "id4": "exercises",
+    }
+
+
+def test_section_map_stops_pairing_where_the_outlines_differ():
+    page = [(0, "a"), (1, "b"), (1, "c"), (2, "d")]
+    twin = [(0, "x"), (1, "y"), (2, "extra"), (1, "z")]
+    assert twins.section_map(page, twin) == {"a": "x", "b": "y", "c": "y", "d": "y"}
+    assert twins.section_map([], twin) == {}
+    assert twins.section_map(page, []) == {}
+
+
+def test_section_ids_walks_a_doctree_in_order():
+    from docutils import nodes
+
+    root = nodes.document(None, None)
+    top = nodes.section(ids=["top"])
+    first, second = nodes.section(ids=["first"]), nodes.section(ids=["second"])
+    inner = nodes.section(ids=["inner"])
+    first += inner
+    top += [first, second]
+    root += top
+    assert twins.section_ids(root) == [(0, "top"), (1, "first"), (2, "inner"), (1, "second")]
+
+
+@pytest.mark.parametrize(
+    ("pagename", "lang"),
+    [
+        ("book/zh/regression", "zh-CN"),
+        ("book/zh/index", "zh-CN"),
+        ("book/en/ctc", "en"),
+        ("book/api/ctc", "en"),
+        ("book/index", "en"),
+        ("search", "en"),
+    ],
+)
+def test_each_page_declares_its_language(pagename, lang):
+    context = {}
+    page_module.set_page_language(None, pagename, "page.html", context, None)
+    assert context["language"] == lang
+
+
+def test_mathjax_ships_from_the_pinned_package():
+    source = page_module.mathjax_source()
+    for part in page_module.MATHJAX_PARTS:
+        assert (source / part).exists(), part
+    assert (source.parent / "LICENSE").is_file()
