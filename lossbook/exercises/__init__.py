@@ -26,6 +26,7 @@ CHAPTERS = (
     "llm_cross_entropy",
     "distribution_matching",
     "metric_learning",
+    "contrastive",
     "ctc",
     "transducer",
 )

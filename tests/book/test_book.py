@@ -26,6 +26,7 @@ CHAPTERS = [
     "llm-cross-entropy",
     "distribution-matching",
     "metric-learning",
+    "contrastive",
     "ctc",
     "transducer",
     "appendix-benchmarks",
