@@ -2,7 +2,8 @@
 
 Cross-entropy (with and without label smoothing), NLL and KL divergence on 4096 x 1000
 (a batch of an ImageNet-sized classifier); BCE and BCE-with-logits on 4M elements (a
-multi-label or dense output); the multi-class hinge loss on 4096 x 100.
+multi-label or dense output), and the soft margin loss; the multi-label soft margin loss on
+4096 x 1000; the multi-class and multi-label hinge losses on 4096 x 100.
 """
 
 import torch
@@ -51,6 +52,26 @@ def cases(quick: bool) -> list[Case]:
         gen = torch.Generator().manual_seed(0)
         x = torch.randn(margin_rows, margin_classes, generator=gen, requires_grad=True)
         return x, torch.randint(0, margin_classes, (margin_rows,), generator=gen)
+
+    def make_signs():
+        x, y = make_binary()
+        return x, y * 2 - 1
+
+    def make_multilabel():
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randn(rows, classes, generator=gen, requires_grad=True)
+        return x, (torch.rand(rows, classes, generator=gen) < 0.1).float()
+
+    def make_label_lists():
+        # Up to 5 labels per sample, each list ended by -1, as torch takes them.
+        x, _ = make_scores()
+        gen = torch.Generator().manual_seed(1)
+        lists = torch.full((margin_rows, margin_classes), -1)
+        lengths = torch.randint(1, min(5, margin_classes) + 1, (margin_rows,), generator=gen)
+        for k in range(int(lengths.max())):
+            picks = torch.randint(0, margin_classes, (margin_rows,), generator=gen)
+            lists[:, k] = torch.where(lengths > k, picks, -1)
+        return x, lists
 
     ce_size = f"{rows:,} x {classes:,}"
     bce_size = f"{numel:,} elements"
@@ -108,6 +129,33 @@ def cases(quick: bool) -> list[Case]:
             make_scores,
             lossbook.multi_margin_loss,
             F.multi_margin_loss,
+            1.2,
+        ),
+        Case(
+            FAMILY,
+            "soft_margin_loss",
+            bce_size,
+            make_signs,
+            lossbook.soft_margin_loss,
+            F.soft_margin_loss,
+            1.2,
+        ),
+        Case(
+            FAMILY,
+            "multilabel_soft_margin_loss",
+            ce_size,
+            make_multilabel,
+            lossbook.multilabel_soft_margin_loss,
+            F.multilabel_soft_margin_loss,
+            1.2,
+        ),
+        Case(
+            FAMILY,
+            "multilabel_margin_loss",
+            f"{margin_rows:,} x {margin_classes:,}, up to 5 labels",
+            make_label_lists,
+            lossbook.multilabel_margin_loss,
+            F.multilabel_margin_loss,
             1.2,
         ),
     ]

@@ -159,3 +159,18 @@ def check_scale(name: str, scale, input: torch.Tensor):
                 )
         return scale
     return check_positive(name, scale)
+
+
+def check_pointwise_weight(weight, input: torch.Tensor) -> torch.Tensor | None:
+    """torch's optional per-element ``weight`` of L1, MSE and Huber: None, or a floating tensor
+    of ``input``'s shape (torch refuses other shapes too) on its device."""
+    if weight is None:
+        return None
+    check_tensor("weight", weight)
+    if weight.shape != input.shape:
+        raise ValueError(
+            f"weight must have input's shape {tuple(input.shape)} (one weight per element); "
+            f"got {tuple(weight.shape)}"
+        )
+    check_same_device("input", input, "weight", weight)
+    return weight

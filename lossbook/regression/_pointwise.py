@@ -19,6 +19,8 @@ import abc
 
 import torch
 
+from ..validation import reduce
+
 # Elements per block when a loss streams through its inputs: 1 MiB of float32, which stays
 # in cache.
 _BLOCK = 1 << 18
@@ -103,3 +105,20 @@ class PointwiseFunction(torch.autograd.Function):
 def pointwise_loss(input, target, phi: _Pointwise, reduction: str) -> torch.Tensor:
     """phi(input - target), reduced, with phi's hand-written derivative as the backward pass."""
     return PointwiseFunction.apply(input, target, phi, reduction)
+
+
+def weighted_pointwise_loss(input, target, phi: _Pointwise, reduction: str, weight, dtype, *, mean_over: str):
+    """:func:`pointwise_loss` with torch's optional per-element ``weight`` (of ``input``'s shape).
+
+    Without a weight, the plain loss. With one, ``"mean"`` divides the weighted sum by the sum
+    of the weights (``mean_over="weights"``: torch's L1 and MSE) or by the number of elements
+    (``mean_over="elements"``: torch's Huber loss). The result is cast to ``dtype``.
+    """
+    if weight is None:
+        return pointwise_loss(input, target, phi, reduction).to(dtype)
+    loss = pointwise_loss(input, target, phi, "none") * weight.to(input.dtype)
+    if reduction == "mean" and mean_over == "weights":
+        loss = loss.sum() / weight.to(input.dtype).sum()
+    else:
+        loss = reduce(loss, reduction)
+    return loss.to(dtype)

@@ -6,8 +6,8 @@ import torch
 
 from .._base import Loss
 from ..validation import check_number
-from ._inputs import prepare_pair
-from ._pointwise import _Pointwise, pointwise_loss
+from ._inputs import check_pointwise_weight, prepare_pair
+from ._pointwise import _Pointwise, pointwise_loss, weighted_pointwise_loss
 from .mae import _Absolute
 
 __all__ = ["huber_loss", "smooth_l1_loss", "HuberLoss", "SmoothL1Loss"]
@@ -34,7 +34,11 @@ class _Huber(_Pointwise):
 
 
 def huber_loss(
-    input: torch.Tensor, target: torch.Tensor, delta: float = 1.0, reduction: str = "mean"
+    input: torch.Tensor,
+    target: torch.Tensor,
+    delta: float = 1.0,
+    reduction: str = "mean",
+    weight: torch.Tensor | None = None,
 ) -> torch.Tensor:
     r"""Huber loss: quadratic for small errors, linear for large ones.
 
@@ -53,6 +57,9 @@ def huber_loss(
         target: targets, the same shape as ``input``.
         delta: where the quadratic part ends; must be > 0.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        weight: optional weight per element, of ``input``'s shape (torch's argument); with
+            it, ``"mean"`` divides the weighted sum by the number of elements, as torch's
+            ``huber_loss`` does (its L1 and MSE divide by the sum of the weights).
 
     Returns:
         The loss in ``input``'s dtype. Agrees with ``torch.nn.functional.huber_loss``.
@@ -65,8 +72,11 @@ def huber_loss(
         tensor([0.1250, 2.5000])
     """
     delta = check_number("delta", delta, low=0.0, low_inclusive=False)
+    weight = check_pointwise_weight(weight, input)
     input, target, dtype = prepare_pair(input, target, reduction)
-    return pointwise_loss(input, target, _Huber(delta), reduction).to(dtype)
+    return weighted_pointwise_loss(
+        input, target, _Huber(delta), reduction, weight, dtype, mean_over="elements"
+    )
 
 
 def smooth_l1_loss(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from .._base import Loss
-from ._inputs import prepare_pair
-from ._pointwise import _Pointwise, pointwise_loss
+from ._inputs import check_pointwise_weight, prepare_pair
+from ._pointwise import _Pointwise, weighted_pointwise_loss
 
 __all__ = ["mae_loss", "l1_loss", "MAELoss", "L1Loss"]
 
@@ -23,7 +23,9 @@ class _Absolute(_Pointwise):
         return torch.sign(d)
 
 
-def mae_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+def mae_loss(
+    input: torch.Tensor, target: torch.Tensor, reduction: str = "mean", weight: torch.Tensor | None = None
+) -> torch.Tensor:
     r"""Mean absolute error (L1 loss).
 
     .. math:: \ell(x, y) = |x - y|, \qquad \frac{\partial \ell}{\partial x} = \operatorname{sign}(x - y)
@@ -37,6 +39,8 @@ def mae_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
         input: predictions, any shape, floating dtype.
         target: targets, the same shape as ``input``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        weight: optional weight per element, of ``input``'s shape (torch's argument); with
+            it, ``"mean"`` is the weighted sum divided by the sum of the weights.
 
     Returns:
         The loss in ``input``'s dtype. Agrees with ``torch.nn.functional.l1_loss``.
@@ -49,8 +53,9 @@ def mae_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
         >>> lossbook.mae_loss(torch.tensor([2.5, 0.0, 2.0, 8.0]), torch.tensor([3.0, -0.5, 2.0, 7.0]))
         tensor(0.5000)
     """
+    weight = check_pointwise_weight(weight, input)
     input, target, dtype = prepare_pair(input, target, reduction)
-    return pointwise_loss(input, target, _Absolute(), reduction).to(dtype)
+    return weighted_pointwise_loss(input, target, _Absolute(), reduction, weight, dtype, mean_over="weights")
 
 
 l1_loss = mae_loss

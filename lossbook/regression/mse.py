@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from .._base import Loss
-from ._inputs import prepare_pair
-from ._pointwise import _Pointwise, pointwise_loss
+from ._inputs import check_pointwise_weight, prepare_pair
+from ._pointwise import _Pointwise, weighted_pointwise_loss
 
 __all__ = ["mse_loss", "MSELoss"]
 
@@ -23,7 +23,9 @@ class _Squared(_Pointwise):
         return 2 * d
 
 
-def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+def mse_loss(
+    input: torch.Tensor, target: torch.Tensor, reduction: str = "mean", weight: torch.Tensor | None = None
+) -> torch.Tensor:
     r"""Mean squared error (L2 loss).
 
     .. math:: \ell(x, y) = (x - y)^2, \qquad \frac{\partial \ell}{\partial x} = 2 (x - y)
@@ -36,6 +38,8 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
         input: predictions, any shape, floating dtype.
         target: targets, the same shape as ``input`` (no broadcasting).
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        weight: optional weight per element, of ``input``'s shape (torch's argument); with
+            it, ``"mean"`` is the weighted sum divided by the sum of the weights.
 
     Returns:
         A 0-D tensor, or a tensor of ``input``'s shape for ``reduction="none"``, in
@@ -49,8 +53,9 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
         >>> lossbook.mse_loss(torch.tensor([2.5, 0.0, 2.0, 8.0]), torch.tensor([3.0, -0.5, 2.0, 7.0]))
         tensor(0.3750)
     """
+    weight = check_pointwise_weight(weight, input)
     input, target, dtype = prepare_pair(input, target, reduction)
-    return pointwise_loss(input, target, _Squared(), reduction).to(dtype)
+    return weighted_pointwise_loss(input, target, _Squared(), reduction, weight, dtype, mean_over="weights")
 
 
 class MSELoss(Loss):

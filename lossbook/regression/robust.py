@@ -38,13 +38,19 @@ __all__ = [
 ]
 
 
+def _square_safely(r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(z, big)``: ``z = r^2`` where that is finite with room to spare, 0 where ``|r|`` is too
+    big (``big``). Squaring those would overflow, and even their zero gradient would turn into
+    NaN (0 times 2r = inf), so they are left out of z and each loss uses its large-error form."""
+    big = r.abs() > math.sqrt(torch.finfo(r.dtype).max) / 2
+    return torch.where(big, 0.0, r).square(), big
+
+
 def _rho(r: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
     """Barron's rho of the scaled error ``r = x / c`` and a broadcastable ``alpha``."""
-    # Where r^2 overflows (|r| > 1e19 in float32) the loss may still be finite (bounded, or
-    # logarithmic at alpha = 0): those elements are computed from log|r| at the end.
-    z = r.square()
-    overflow = torch.isinf(z) & torch.isfinite(r)
-    z = torch.where(overflow, 0.0, z)
+    # Where r^2 would overflow (|r| > 1e19 in float32) the loss may still be finite (bounded,
+    # or logarithmic at alpha = 0): those elements are computed from log|r| at the end.
+    z, overflow = _square_safely(r)
     zero, two = alpha == 0, alpha == 2
     minus_inf, plus_inf = alpha == -torch.inf, alpha == torch.inf
     regular = ~(zero | two | minus_inf | plus_inf)
@@ -162,11 +168,12 @@ def general_robust_loss(
 
 
 def _scaled_error(input, target, scale, reduction):
-    """``r = (input - target) / scale``, ``z = r^2`` and the caller's dtype, after the checks."""
+    """``r = (input - target) / scale``, ``z = r^2``, where ``|r|`` is too big to square, and the
+    caller's dtype, after the checks."""
     input, target, dtype = prepare_pair(input, target, reduction)
     scale = check_scale("scale", scale, input)
     r = (input - target) / scale
-    return r, r.square(), dtype
+    return (r, *_square_safely(r), dtype)
 
 
 def charbonnier_loss(
@@ -199,10 +206,10 @@ def charbonnier_loss(
         >>> lossbook.charbonnier_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
         tensor([0.1180, 2.1623])
     """
-    r, z, dtype = _scaled_error(input, target, scale, reduction)
+    r, z, big, dtype = _scaled_error(input, target, scale, reduction)
     # hypot keeps a huge error finite, where r^2 would overflow; for small errors hypot(r, 1) - 1
     # would cancel, so there the rationalized form is used.
-    small = z < 1
+    small = (z < 1) & ~big
     zs = torch.where(small, z, 0.0)
     rs = torch.where(small, 1.0, r)
     loss = torch.where(small, zs / (torch.sqrt(zs + 1) + 1), torch.hypot(rs, torch.ones_like(rs)) - 1)
@@ -239,13 +246,10 @@ def cauchy_loss(
         >>> lossbook.cauchy_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
         tensor([0.1178, 1.7047])
     """
-    r, z, dtype = _scaled_error(input, target, scale, reduction)
-    # Where r^2 overflows, log(r^2 / 2) is taken as 2 log|r| - log 2 (the 1 is below rounding).
-    overflow = torch.isinf(z) & torch.isfinite(r)
+    r, z, big, dtype = _scaled_error(input, target, scale, reduction)
+    # Where r^2 would overflow, log(r^2 / 2) is 2 log|r| - log 2 (the 1 is below rounding).
     loss = torch.where(
-        overflow,
-        2 * torch.log(torch.where(overflow, r, 1.0).abs()) - math.log(2.0),
-        torch.log1p(0.5 * torch.where(overflow, 0.0, z)),
+        big, 2 * torch.log(torch.where(big, r, 1.0).abs()) - math.log(2.0), torch.log1p(0.5 * z)
     )
     return reduce(loss, reduction).to(dtype)
 
@@ -280,11 +284,11 @@ def geman_mcclure_loss(
         >>> lossbook.geman_mcclure_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
         tensor([0.1176, 1.3846])
     """
-    _, z, dtype = _scaled_error(input, target, scale, reduction)
-    # 2 - 8 / (z + 4) for large z keeps an overflowed z = inf finite (2, with gradient 0).
+    _, z, big, dtype = _scaled_error(input, target, scale, reduction)
+    # 2 - 8 / (z + 4) for large z, which keeps its digits there; 2 where z would overflow.
     small = z < 4
     zs = torch.where(small, z, 0.0)
-    loss = torch.where(small, 2 * zs / (zs + 4), 2 - 8 / (z + 4))
+    loss = torch.where(big, 2.0, torch.where(small, 2 * zs / (zs + 4), 2 - 8 / (z + 4)))
     return reduce(loss, reduction).to(dtype)
 
 
@@ -318,8 +322,8 @@ def welsch_loss(
         >>> lossbook.welsch_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
         tensor([0.1175, 0.9889])
     """
-    _, z, dtype = _scaled_error(input, target, scale, reduction)
-    return reduce(-torch.expm1(-0.5 * z), reduction).to(dtype)
+    _, z, big, dtype = _scaled_error(input, target, scale, reduction)
+    return reduce(torch.where(big, 1.0, -torch.expm1(-0.5 * z)), reduction).to(dtype)
 
 
 class GeneralRobustLoss(Loss):
