@@ -18,6 +18,7 @@ from ..validation import check_number, check_tensor
 
 __all__ = [
     "check_temperature",
+    "check_flag",
     "check_query_key",
     "check_labelled_batch",
     "check_proxies",
@@ -41,6 +42,13 @@ def check_temperature(temperature, name: str = "temperature") -> float | torch.T
     value = check_number(name, temperature, low=0.0, low_inclusive=False)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be > 0 and finite; got {value!r}")
+    return value
+
+
+def check_flag(name: str, value) -> bool:
+    """An on/off option: a bool (not 0 or 1, which would hide a misplaced positional argument)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")
     return value
 
 

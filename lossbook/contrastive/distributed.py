@@ -20,7 +20,7 @@ import torch.distributed as dist
 
 from .._base import first_order_backward
 from ..validation import REDUCTIONS
-from ._inputs import check_process_group
+from ._inputs import check_flag, check_process_group
 
 __all__ = ["all_gather_with_grad"]
 
@@ -113,9 +113,7 @@ def run_checks(function: str, gather: bool, group, checks, batch_name: str, opti
     ``options`` (numbers, or a reduction, compared by its index) must agree on every rank. Returns
     ``(checked, rank, world_size)``; a group of one, ``(checked, 0, 1)``, without ``gather``.
     """
-    if not isinstance(gather, bool):
-        raise TypeError(f"gather must be a bool; got {type(gather).__name__} {gather!r}")
-    if not gather:
+    if not check_flag("gather", gather):
         return checks(), 0, 1
     check_process_group(f"{function}(gather=True)")
     checked, error = None, None

@@ -13,17 +13,11 @@ import torch
 
 from .._base import Loss
 from ..validation import check_reduction, compute_dtype
-from ._inputs import check_query_key, check_temperature
+from ._inputs import check_flag, check_query_key, check_temperature
 from ._math import row_logsumexp, scaled, unit_rows
 from .distributed import gather_rows, run_checks
 
 __all__ = ["info_nce_loss", "InfoNCELoss"]
-
-
-def _check_flag(name: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")
-    return value
 
 
 def info_nce_loss(
@@ -93,10 +87,10 @@ def info_nce_loss(
 
     def checks():
         check_query_key(query, key)
-        _check_flag("normalize", normalize)
+        check_flag("normalize", normalize)
         return {
             "query": query,
-            "symmetric": _check_flag("symmetric", symmetric),
+            "symmetric": check_flag("symmetric", symmetric),
             "temperature": check_temperature(temperature),
             "reduction": check_reduction(reduction),
         }
@@ -170,9 +164,9 @@ class InfoNCELoss(Loss):
     ) -> None:
         super().__init__(reduction)
         self.temperature = check_temperature(temperature)
-        self.symmetric = _check_flag("symmetric", symmetric)
-        self.normalize = _check_flag("normalize", normalize)
-        self.gather = _check_flag("gather", gather)
+        self.symmetric = check_flag("symmetric", symmetric)
+        self.normalize = check_flag("normalize", normalize)
+        self.gather = check_flag("gather", gather)
         self.group = group
 
     def forward(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ import torch
 
 from .._base import Loss
 from ..validation import check_reduction, compute_dtype
-from ._inputs import check_labelled_batch, check_temperature
+from ._inputs import check_flag, check_labelled_batch, check_temperature
 from ._math import log1p_exp, row_logsumexp, scaled, unit_rows, zero_like_loss
 from .distributed import all_reduce_count, gather_rows, run_checks
 
@@ -274,7 +274,7 @@ class NTXentLoss(Loss):
     ) -> None:
         super().__init__(reduction)
         self.temperature = check_temperature(temperature)
-        self.gather = gather
+        self.gather = check_flag("gather", gather)
         self.group = group
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -321,7 +321,7 @@ class SupConLoss(Loss):
     ) -> None:
         super().__init__(reduction)
         self.temperature = check_temperature(temperature)
-        self.gather = gather
+        self.gather = check_flag("gather", gather)
         self.group = group
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
