@@ -21,7 +21,15 @@ from ._exercise import AnswerExercise, Case, Mistake
 from ._function import FunctionExercise
 from ._messages import Text
 
-__all__ = ["contrastive", "triplet", "triplet_grad", "count_triplets", "center_alone", "arcface_jump"]
+__all__ = [
+    "contrastive",
+    "triplet",
+    "triplet_grad",
+    "margin_ranking",
+    "count_triplets",
+    "center_alone",
+    "arcface_jump",
+]
 
 
 def _distance(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -552,6 +560,152 @@ triplet_grad = FunctionExercise(
     coverage=Text(
         "float32 and float64, margins 0.5 and 1, active and inactive triplets, distances of about 1e3",
         "float32 与 float64、间隔 0.5 与 1、有效与无效的三元组、约 1e3 的距离",
+    ),
+)
+
+
+# -- Exercise: the margin ranking loss --------------------------------------------------------------
+
+
+def my_margin_ranking(input1, input2, target, margin=0.0, reduction="mean"):
+    # target +1: input1 should score higher; -1: input2 should; a pair costs nothing once the
+    # right one leads by at least the margin
+    loss = torch.clamp(-target * (input1 - input2) + margin, min=0)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _ranking_scores(g: torch.Generator, n: int, dtype: torch.dtype) -> tuple:
+    """Two score vectors and ±1 targets. Random scores never put a hinge exactly at its kink,
+    where clamp and relu pick different subgradients and a right answer would fail the gradient."""
+    first = torch.randn(n, generator=g, dtype=torch.float64)
+    second = torch.randn(n, generator=g, dtype=torch.float64)
+    target = torch.randint(0, 2, (n,), generator=g).mul(2).sub(1).to(torch.float64)
+    return first.to(dtype), second.to(dtype), target.to(dtype)
+
+
+def _ranking_cases(g: torch.Generator) -> list[Case]:
+    cases = []
+    for reduction, margin in (("none", 0.5), ("mean", 1.0), ("sum", 0.25)):
+        first, second, target = _ranking_scores(g, 8, torch.float64)
+        cases.append(
+            Case(
+                (first, second, target),
+                {"margin": margin, "reduction": reduction},
+                Text(f"float64, margin {margin}", f"float64，间隔 {margin}"),
+                grad=(0, 1),
+            )
+        )
+    # ties: equal scores cost the whole margin, whatever the target
+    first = torch.tensor([0.3, 0.3, -1.0, 2.0], dtype=torch.float64)
+    second = torch.tensor([0.3, 0.3, -1.0, -2.0], dtype=torch.float64)
+    target = torch.tensor([1.0, -1.0, 1.0, -1.0], dtype=torch.float64)
+    cases.append(
+        Case(
+            (first, second, target),
+            {"margin": 1.0, "reduction": "none"},
+            Text("float64, tied scores, margin 1", "float64，分数相等，间隔 1"),
+            grad=(0, 1),
+        )
+    )
+    first, second, target = _ranking_scores(g, 10, torch.float64)
+    cases.append(
+        Case(
+            (first, second, target),
+            {"reduction": "mean"},
+            Text("float64, the default margin 0", "float64，默认间隔 0"),
+            grad=(0, 1),
+        )
+    )
+    first, second, target = _ranking_scores(g, 6, torch.float32)
+    cases.append(
+        Case((first, second, target), {"margin": 0.5, "reduction": "mean"}, Text("float32", "float32"))
+    )
+    return cases
+
+
+def _ranking_sign(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce(torch.clamp(target * (input1 - input2) + margin, min=0), reduction)
+
+
+def _ranking_minus_margin(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce(torch.clamp(-target * (input1 - input2) - margin, min=0), reduction)
+
+
+def _ranking_no_hinge(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce(-target * (input1 - input2) + margin, reduction)
+
+
+def _ranking_squared(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce(torch.clamp(-target * (input1 - input2) + margin, min=0) ** 2, reduction)
+
+
+margin_ranking = FunctionExercise(
+    "margin_ranking",
+    reference=lossbook.margin_ranking_loss,
+    cases=_ranking_cases,
+    reductions=True,
+    mistakes=[
+        Mistake(
+            "sign",
+            _ranking_sign,
+            Text(
+                "the sign is reversed: with target = +1 the loss must grow when input1 falls below "
+                "input2, so the hinge is max(0, −y (x1 − x2) + margin).",
+                "符号反了：target = +1 时，input1 低于 input2 损失应当增大，所以合页是 "
+                "max(0, −y (x1 − x2) + margin)。",
+            ),
+        ),
+        Mistake(
+            "minus_margin",
+            _ranking_minus_margin,
+            Text(
+                "the margin is added, not subtracted: the right score must lead by at least the margin "
+                "before the pair costs nothing; with − margin a pair in the wrong order is free.",
+                "间隔是加上去的，不是减去的：正确的分数至少领先一个间隔，这一对才没有损失；"
+                "减去间隔的话，顺序错了的一对反而没有损失。",
+            ),
+        ),
+        Mistake(
+            "no_hinge",
+            _ranking_no_hinge,
+            Text(
+                "a pair already in the right order by more than the margin costs 0, not a negative "
+                "amount: take max(0, ·) (torch.clamp(..., min=0)).",
+                "顺序正确且领先超过间隔的一对损失为 0，而不是负数：要取 max(0, ·)"
+                "（torch.clamp(..., min=0)）。",
+            ),
+        ),
+        Mistake(
+            "squared",
+            _ranking_squared,
+            Text(
+                "the margin ranking loss is a plain hinge, not a squared one: max(0, −y (x1 − x2) + margin).",
+                "间隔排序损失是普通的合页，不是平方合页：max(0, −y (x1 − x2) + margin)。",
+            ),
+        ),
+    ],
+    hint=Text(
+        "for each pair, −y (x1 − x2) is positive when the pair is in the wrong order; add the margin, "
+        "keep the positive part with torch.clamp(..., min=0), then apply the reduction.",
+        "对每一对，顺序错误时 −y (x1 − x2) 为正；加上间隔，用 torch.clamp(..., min=0) 保留正的部分，"
+        "再按 reduction 归约。",
+    ),
+    explanation=Text(
+        "ℓ = max(0, −y (x1 − x2) + margin). With y = +1 the pair wants x1 ≥ x2 + margin: the loss "
+        "and its gradient (−y on x1, +y on x2) vanish once it does. Tied scores cost the whole "
+        "margin, and with the default margin 0 a tie costs nothing: the loss only asks for the order.",
+        "ℓ = max(0, −y (x1 − x2) + margin)。y = +1 时这一对要求 x1 ≥ x2 + margin：一旦满足，"
+        "损失和梯度（对 x1 为 −y，对 x2 为 +y）都为零。分数相等时损失为整个间隔；默认间隔为 0 时，"
+        "相等的分数没有损失：这个损失只要求顺序。",
+    ),
+    solution=my_margin_ranking,
+    coverage=Text(
+        "float32 and float64, margins 0 to 1, tied scores, every reduction, the gradients",
+        "float32 与 float64、间隔 0 到 1、相等的分数、所有 reduction、梯度",
     ),
 )
 

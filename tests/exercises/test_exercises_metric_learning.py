@@ -253,6 +253,62 @@ def test_triplet_grad_wrong_answers_get_their_hint(answer, reason, language, ass
     assert_fails(ex.triplet_grad, answer, reason, _hint(ex.triplet_grad, reason).format(language))
 
 
+# -- the margin ranking loss ------------------------------------------------------------------------
+
+
+def ranking_sign_flipped(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce(F.relu(target * (input1 - input2) + margin), reduction)
+
+
+def ranking_margin_subtracted(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce(torch.clamp(target * (input2 - input1) - margin, min=0), reduction)
+
+
+def ranking_without_max(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce(margin - target * (input1 - input2), reduction)
+
+
+def ranking_squared_hinge(input1, input2, target, margin=0.0, reduction="mean"):
+    return _reduce(F.relu(margin - target * (input1 - input2)).pow(2), reduction)
+
+
+def ranking_sum_always(input1, input2, target, margin=0.0, reduction="mean"):
+    loss = F.relu(margin - target * (input1 - input2))
+    return loss if reduction == "none" else loss.sum()
+
+
+def ranking_ignores_reduction(input1, input2, target, margin=0.0, reduction="mean"):
+    return F.relu(margin - target * (input1 - input2)).mean()
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (ranking_sign_flipped, "sign"),
+        (ranking_margin_subtracted, "minus_margin"),
+        (ranking_without_max, "no_hinge"),
+        (ranking_squared_hinge, "squared"),
+        (ranking_sum_always, "reduction_sum_for_mean"),
+        (ranking_ignores_reduction, "reduction_ignored"),
+    ],
+)
+def test_margin_ranking_wrong_answers_get_their_hint(answer, reason, language, assert_fails):
+    assert_fails(ex.margin_ranking, answer, reason, _hint(ex.margin_ranking, reason).format(language))
+
+
+def test_margin_ranking_accepts_torch_and_a_where_form():
+    def with_torch(input1, input2, target, margin=0.0, reduction="mean"):
+        return F.margin_ranking_loss(input1, input2, target, margin=margin, reduction=reduction)
+
+    def with_where(input1, input2, target, margin=0.0, reduction="mean"):
+        lead = torch.where(target > 0, input1 - input2, input2 - input1)  # how far the right one leads
+        return _reduce(torch.clamp(margin - lead, min=0), reduction)
+
+    for answer in (with_torch, with_where, ex.my_margin_ranking):
+        feedback = ex.margin_ranking.evaluate(answer)
+        assert feedback.passed, (answer.__name__, feedback.message)
+
+
 # -- counting triplets -----------------------------------------------------------------------------
 
 
