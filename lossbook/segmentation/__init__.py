@@ -10,9 +10,9 @@ The chapter "Segmentation and detection" (``book/*/segmentation.ipynb``). Three 
 * **Box losses** (:mod:`~lossbook.segmentation.boxes`): IoU, GIoU (Rezatofighi et al. 2019),
   DIoU and CIoU (Zheng et al. 2020), with torchvision.ops' semantics.
 
-Masks come in smp's three modes: ``"binary"`` (scores (N, 1, *) or (N, *), a 0/1 target of
-that shape), ``"multiclass"`` (scores (N, C, *), class indices (N, *)) and ``"multilabel"``
-(scores (N, C, *), a 0/1 target (N, C, *)); ``_inputs`` holds the family's argument checks.
+Masks come in smp's three modes: ``"binary"`` (scores ``(N, 1, *)`` or ``(N, *)``, a 0/1 target of
+that shape), ``"multiclass"`` (scores ``(N, C, *)``, class indices ``(N, *)``) and ``"multilabel"``
+(scores ``(N, C, *)``, a 0/1 target ``(N, C, *)``); ``_inputs`` holds the family's argument checks.
 """
 
 from .boxes import (

@@ -171,13 +171,11 @@ def box_pair(boxes1, boxes2, eps) -> tuple[torch.Tensor, torch.Tensor, float]:
 def _check_corners(name: str, boxes: torch.Tensor) -> None:
     """x2 >= x1 and y2 >= y1 for every box: a box with its corners swapped has a negative width,
     and the losses would silently give nonsense for it."""
-    if boxes.numel() == 0:
+    if boxes.numel() == 0 or not bool((boxes[..., 2:] < boxes[..., :2]).any()):
         return
-    x1, y1, x2, y2 = boxes.unbind(-1)
-    bad = (x2 < x1) | (y2 < y1)
-    if bool(bad.any()):
-        index = tuple(int(i) for i in bad.nonzero()[0])
-        raise ValueError(
-            f"{name} must hold boxes (x1, y1, x2, y2) with x2 >= x1 and y2 >= y1; "
-            f"got {boxes[index].tolist()} at index {index}"
-        )
+    bad = (boxes[..., 2:] < boxes[..., :2]).any(-1)
+    index = tuple(int(i) for i in bad.nonzero()[0])
+    raise ValueError(
+        f"{name} must hold boxes (x1, y1, x2, y2) with x2 >= x1 and y2 >= y1; "
+        f"got {boxes[index].tolist()} at index {index}"
+    )

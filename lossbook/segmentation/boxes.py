@@ -285,8 +285,8 @@ class BoxIoULoss(_BoxLoss):
         eps: > 0. Default: 1e-7.
 
     Shape:
-        - boxes1, boxes2: (*, 4), corners (x1, y1, x2, y2).
-        - Output: (*) with ``"none"``, else a scalar.
+        - boxes1, boxes2: ``(*, 4)``, corners (x1, y1, x2, y2).
+        - Output: ``(*)`` with ``"none"``, else a scalar.
 
     Reference: J. Yu, Y. Jiang, Z. Wang, Z. Cao, T. Huang, "UnitBox: An Advanced Object
     Detection Network", ACM MM 2016.
@@ -314,8 +314,8 @@ class GeneralizedBoxIoULoss(_BoxLoss):
         eps: > 0. Default: 1e-7.
 
     Shape:
-        - boxes1, boxes2: (*, 4), corners (x1, y1, x2, y2).
-        - Output: (*) with ``"none"``, else a scalar.
+        - boxes1, boxes2: ``(*, 4)``, corners (x1, y1, x2, y2).
+        - Output: ``(*)`` with ``"none"``, else a scalar.
 
     Reference: H. Rezatofighi, N. Tsoi, J. Gwak, A. Sadeghian, I. Reid, S. Savarese,
     "Generalized Intersection over Union: A Metric and A Loss for Bounding Box Regression",
@@ -345,8 +345,8 @@ class DistanceBoxIoULoss(_BoxLoss):
         eps: > 0. Default: 1e-7.
 
     Shape:
-        - boxes1, boxes2: (*, 4), corners (x1, y1, x2, y2).
-        - Output: (*) with ``"none"``, else a scalar.
+        - boxes1, boxes2: ``(*, 4)``, corners (x1, y1, x2, y2).
+        - Output: ``(*)`` with ``"none"``, else a scalar.
 
     Reference: Z. Zheng, P. Wang, W. Liu, J. Li, R. Ye, D. Ren, "Distance-IoU Loss: Faster and
     Better Learning for Bounding Box Regression", AAAI 2020.
@@ -374,8 +374,8 @@ class CompleteBoxIoULoss(_BoxLoss):
         eps: > 0. Default: 1e-7.
 
     Shape:
-        - boxes1, boxes2: (*, 4), corners (x1, y1, x2, y2).
-        - Output: (*) with ``"none"``, else a scalar.
+        - boxes1, boxes2: ``(*, 4)``, corners (x1, y1, x2, y2).
+        - Output: ``(*)`` with ``"none"``, else a scalar.
 
     Reference: Z. Zheng, P. Wang, W. Liu, J. Li, R. Ye, D. Ren, "Distance-IoU Loss: Faster and
     Better Learning for Bounding Box Regression", AAAI 2020.

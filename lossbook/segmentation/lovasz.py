@@ -9,7 +9,7 @@ extension is convex and piecewise linear. With the errors sorted in decreasing o
     g_i = \Delta_J(\{\pi_1, \dots, \pi_i\}) - \Delta_J(\{\pi_1, \dots, \pi_{i-1}\}),
 
 so the loss is a dot product of the errors with a vector :math:`g` that depends only on their
-order. :func:`_lovasz_weights` computes :math:`g` for many rows at once (one ``sort`` per call,
+order. ``_lovasz_weights`` computes :math:`g` for many rows at once (one ``sort`` per call,
 no loop over classes or images); the errors then get :math:`g` back in their own order, so
 autograd differentiates a plain weighted sum.
 """
@@ -99,7 +99,7 @@ def _lovasz_hinge(x: torch.Tensor, y: torch.Tensor, valid, per_image: bool) -> t
     r"""Lovász hinge: one extension over the hinge errors max(0, 1 - x s), s = 2y - 1, of all
     channels together (per batch, or per image with ``per_image``).
 
-    As in :func:`_lovasz_softmax`, the loss is linear in the logits for a fixed order and a
+    As in ``_lovasz_softmax``, the loss is linear in the logits for a fixed order and a
     fixed set of positive errors: :math:`\sum_{m > 0} g (1 - x s)`.
     """
     rows = x.shape[0] if per_image else 1
@@ -138,7 +138,7 @@ def lovasz_loss(
 
     - ``"multiclass"`` (Lovász-softmax): :math:`m_i = |[y_i = c] - \operatorname{softmax}(x_i)_c|`,
       one extension per class c, averaged over the classes present in the target (absent
-      classes are left out of the mean, unlike :func:`dice_loss`);
+      classes are left out of the mean, unlike :func:`~lossbook.segmentation.overlap.dice_loss`);
     - ``"binary"`` and ``"multilabel"`` (Lovász hinge): :math:`m_i = \max(0, 1 - x_i s_i)`,
       :math:`s_i = 2 t_i - 1`, on the logits; a multilabel target is one hinge over all
       channels together, as in segmentation_models_pytorch. An empty binary mask gives the
@@ -154,9 +154,9 @@ def lovasz_loss(
     Explained in the book: chapter “Segmentation and detection”, section “Lovász”.
 
     Args:
-        input: logits (N, C, *) (``"multiclass"``, ``"multilabel"``) or (N, *) (``"binary"``);
+        input: logits ``(N, C, *)`` (``"multiclass"``, ``"multilabel"``) or ``(N, *)`` (``"binary"``);
             any number of spatial dimensions, (N, C, L) included.
-        target: class indices (N, *) in [0, C) (multiclass), else 0/1 of ``input``'s shape;
+        target: class indices ``(N, *)`` in [0, C) (multiclass), else 0/1 of ``input``'s shape;
             either may hold ``ignore_index``.
         mode: ``"multiclass"`` (default), ``"binary"`` or ``"multilabel"``.
         per_image: average the loss of each image instead of one loss over the batch.
@@ -205,8 +205,8 @@ class LovaszLoss(Loss):
         ignore_index: None (default), or the target value of pixels to leave out.
 
     Shape:
-        - input: (N, C, *) logits, or (N, *) in binary mode.
-        - target: (N, *) class indices (multiclass), else 0/1 of input's shape.
+        - input: ``(N, C, *)`` logits, or ``(N, *)`` in binary mode.
+        - target: ``(N, *)`` class indices (multiclass), else 0/1 of input's shape.
         - Output: a scalar.
 
     Reference: M. Berman, A. Rannen Triki, M. B. Blaschko, "The Lovász-Softmax Loss: A

@@ -9,7 +9,7 @@ the batch and the pixels together,
 
 and turns them into a score per class, averaged over the classes. The conventions are those of
 segmentation_models_pytorch 0.6 (``smp.losses``), which the tests compare against; the three
-losses share :func:`_class_counts` and :func:`_overlap_loss` and differ only in the weights of
+losses share ``_class_counts`` and ``_overlap_loss`` and differ only in the weights of
 FP and FN.
 """
 
@@ -111,11 +111,11 @@ def dice_loss(
     Explained in the book: chapter “Segmentation and detection”, section “Dice and Jaccard”.
 
     Args:
-        input: scores (N, C, *) (``"multiclass"``, ``"multilabel"``) or (N, *) (``"binary"``,
+        input: scores ``(N, C, *)`` (``"multiclass"``, ``"multilabel"``) or ``(N, *)`` (``"binary"``,
             such as (N, 1, H, W)); any number of spatial dimensions, (N, C, L) included. Logits
             (softmax over C for multiclass, sigmoid otherwise) when ``from_logits``, else
             probabilities in [0, 1].
-        target: ``"multiclass"``: class indices (N, *) in [0, C); ``"binary"``,
+        target: ``"multiclass"``: class indices ``(N, *)`` in [0, C); ``"binary"``,
             ``"multilabel"``: 0/1 (bool, integer or floating) of ``input``'s shape. Either may
             hold ``ignore_index``.
         mode: ``"multiclass"`` (default), ``"binary"`` or ``"multilabel"``.
@@ -184,8 +184,8 @@ def jaccard_loss(
     Explained in the book: chapter “Segmentation and detection”, section “Dice and Jaccard”.
 
     Args:
-        input: scores (N, C, *) or, binary, (N, *): as in :func:`dice_loss`.
-        target: class indices (N, *) (multiclass) or 0/1 of ``input``'s shape.
+        input: scores ``(N, C, *)`` or, binary, ``(N, *)``: as in :func:`dice_loss`.
+        target: class indices ``(N, *)`` (multiclass) or 0/1 of ``input``'s shape.
         mode: ``"multiclass"`` (default), ``"binary"`` or ``"multilabel"``.
         from_logits: whether ``input`` holds logits. Default: True.
         smooth: s >= 0. Default: 0.
@@ -255,8 +255,8 @@ def tversky_loss(
     Explained in the book: chapter “Segmentation and detection”, section “Tversky”.
 
     Args:
-        input: scores (N, C, *) or, binary, (N, *): as in :func:`dice_loss`.
-        target: class indices (N, *) (multiclass) or 0/1 of ``input``'s shape.
+        input: scores ``(N, C, *)`` or, binary, ``(N, *)``: as in :func:`dice_loss`.
+        target: class indices ``(N, *)`` (multiclass) or 0/1 of ``input``'s shape.
         mode: ``"multiclass"`` (default), ``"binary"`` or ``"multilabel"``.
         alpha: weight of the false positives, >= 0. Default: 0.5.
         beta: weight of the false negatives, >= 0. Default: 0.5.
@@ -331,8 +331,8 @@ class DiceLoss(_OverlapLoss):
         log_loss: :math:`-\log D` instead of :math:`1 - D`. Default: False.
 
     Shape:
-        - input: (N, C, *) scores, or (N, *) in binary mode.
-        - target: (N, *) class indices (multiclass), else 0/1 of input's shape.
+        - input: ``(N, C, *)`` scores, or ``(N, *)`` in binary mode.
+        - target: ``(N, *)`` class indices (multiclass), else 0/1 of input's shape.
         - Output: a scalar.
 
     References: F. Milletari, N. Navab, S.-A. Ahmadi, "V-Net: Fully Convolutional Neural
@@ -388,8 +388,8 @@ class JaccardLoss(_OverlapLoss):
         log_loss: :math:`-\log J` instead of :math:`1 - J`. Default: False.
 
     Shape:
-        - input: (N, C, *) scores, or (N, *) in binary mode.
-        - target: (N, *) class indices (multiclass), else 0/1 of input's shape.
+        - input: ``(N, C, *)`` scores, or ``(N, *)`` in binary mode.
+        - target: ``(N, *)`` class indices (multiclass), else 0/1 of input's shape.
         - Output: a scalar.
 
     Reference: M. A. Rahman, Y. Wang, "Optimizing Intersection-Over-Union in Deep Neural
@@ -447,8 +447,8 @@ class TverskyLoss(_OverlapLoss):
         ignore_index: None (default), or the target value of pixels to leave out.
 
     Shape:
-        - input: (N, C, *) scores, or (N, *) in binary mode.
-        - target: (N, *) class indices (multiclass), else 0/1 of input's shape.
+        - input: ``(N, C, *)`` scores, or ``(N, *)`` in binary mode.
+        - target: ``(N, *)`` class indices (multiclass), else 0/1 of input's shape.
         - Output: a scalar.
 
     Reference: S. S. M. Salehi, D. Erdogmus, A. Gholipour, "Tversky Loss Function for Image
