@@ -13,16 +13,21 @@ const lossbookCjkChar = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 
 /* --- 1. the language switch ---------------------------------------------------------------- */
 
-/* The id of the section the reader is in: the last heading above the top of the window,
- * or the one the address names. */
+/* Whether the reader has scrolled by hand since the page opened at its address's section.
+ * Until then the address names the section being read: the browser's own jump to it can be
+ * undone by figures and formulas that take their size later, so positions would mislead. */
+let lossbookScrolledByHand = false;
+for (const event of ["wheel", "touchmove", "keydown"]) {
+  window.addEventListener(event, () => { lossbookScrolledByHand = true; }, { passive: true });
+}
+window.addEventListener("hashchange", () => { lossbookScrolledByHand = false; });
+
+/* The id of the section the reader is in: the one the address names until the reader scrolls
+ * by hand, then the last heading above the top of the window. */
 function lossbookCurrentSection(sections) {
   const named = decodeURIComponent(window.location.hash.slice(1));
-  const target = named in sections ? document.getElementById(named) : null;
-  if (target) {
-    // The section the address names, while it is on screen.
-    const top = target.getBoundingClientRect().top;
-    if (top > -window.innerHeight && top < window.innerHeight) return named;
-  }
+  if (named in sections && !lossbookScrolledByHand) return named;
+  if (window.scrollY < 50) return null;
   let current = null;
   for (const id of Object.keys(sections)) {
     const element = document.getElementById(id);
@@ -30,7 +35,6 @@ function lossbookCurrentSection(sections) {
     const heading = element.querySelector("h1, h2, h3, h4, h5, h6") || element;
     if (heading.getBoundingClientRect().top <= 120) current = id;
   }
-  if (current === null && named in sections) current = named;
   return current;
 }
 
@@ -40,8 +44,7 @@ function lossbookTwinLinks() {
     const aim = () => {
       const base = link.getAttribute("href").split("#")[0];
       const here = lossbookCurrentSection(sections);
-      const window_top = window.scrollY < 50;
-      link.setAttribute("href", here && !window_top ? `${base}#${sections[here]}` : base);
+      link.setAttribute("href", here ? `${base}#${sections[here]}` : base);
     };
     // Set before the browser follows (or copies) the link.
     for (const event of ["click", "auxclick", "contextmenu", "focus", "mouseenter", "touchstart"]) {
