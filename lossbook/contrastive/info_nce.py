@@ -44,7 +44,7 @@ def info_nce_loss(
     (CLIP) averages both directions, :math:`\tfrac12(\ell_i^{q \to k} + \ell_i^{k \to q})`,
     where :math:`\ell^{k \to q}` classifies the queries of each key (the columns of
     :math:`s`). Zero rows are normalized with an eps, as ``F.normalize`` does, so they give
-    finite losses.
+    finite losses. First-order: second derivatives (``create_graph=True``) raise an error.
 
     With ``gather=True``, in a ``torch.distributed`` group of W ranks holding n rows each, the
     negatives are the W n keys (and queries, when symmetric) of every rank

@@ -106,6 +106,7 @@ def nt_xent_loss(
     positive pairs; a batch without a positive pair, or with a single label (no negative), gives
     a zero that still backpropagates. (pml adds ``finfo.tiny`` inside its log; lossbook computes
     the exact log, so the two differ only where pml's loss saturates, near 87 in float32.)
+    First-order: second derivatives (``create_graph=True``) raise an error.
 
     With ``gather=True``, the rows of every rank of ``group`` are the candidates
     (:func:`all_gather_with_grad`), and each rank returns the loss of its own anchors scaled so
@@ -178,7 +179,7 @@ def supcon_loss(
     (0 for an anchor without a positive). The value is pytorch-metric-learning's
     ``SupConLoss(temperature)``: ``"mean"`` averages over the anchors with a non-zero loss; a
     batch without a positive pair, or with a single label, gives a zero that still
-    backpropagates.
+    backpropagates. First-order: second derivatives (``create_graph=True``) raise an error.
 
     With ``gather=True``, every rank's rows are the candidates (:func:`all_gather_with_grad`),
     and each rank returns W times the sum of its anchors' losses divided by the global number
