@@ -18,9 +18,8 @@ Cross-entropy, BCE and BCE-with-logits have a hand-written backward pass
 (``torch.autograd.Function``): the gradients :math:`p - y` and :math:`\sigma(x) - y` are the
 formulas the book derives, and writing them into the buffer the forward pass already filled
 avoids the fresh allocations that dominate the cost of a loss at millions of elements.
-The multi-class and multi-label hinge losses have small ones of their own; the other losses
-(NLL among them, a gather) are short compositions of torch operations, differentiated by
-autograd.
+NLL and the multi-class and multi-label hinge losses have small ones of their own; the other
+losses are short compositions of torch operations, differentiated by autograd.
 
 The files follow the sections of the chapter “Classification losses”:
 :mod:`~lossbook.classification.binary` (BCE and BCE-with-logits),

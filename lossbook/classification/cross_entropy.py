@@ -226,6 +226,39 @@ def cross_entropy(
     return loss.to(dtype)
 
 
+class _NegativePick(torch.autograd.Function):
+    """``-rows[i, index[i]]`` for every row, summed or averaged when ``reduction`` says so.
+
+    Backward: the rows' gradients, negated, scattered into one zero matrix, where autograd's
+    gather backward allocates two (a zero matrix and the scatter's result); with the
+    reduction inside, the whole loss is one node, as torch's kernel is. Under
+    ``create_graph=True`` the same scatter is built out of place, so that it is
+    differentiable (second derivatives through a ``log_softmax`` are not zero).
+    """
+
+    @staticmethod
+    def forward(ctx, rows, index, reduction):
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.reduction = rows.shape, reduction
+        picked = rows.gather(1, index.unsqueeze(1)).squeeze(1)
+        if reduction == "none":
+            return picked.neg_()
+        total = picked.sum().neg_()
+        return total.div_(rows.shape[0]) if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        rows = ctx.shape[0]
+        if ctx.reduction == "none":
+            step = grad.neg().unsqueeze(1)
+        else:
+            step = (grad.neg() / rows if ctx.reduction == "mean" else grad.neg()).expand(rows, 1)
+        if torch.is_grad_enabled():
+            return grad.new_zeros(ctx.shape).scatter(1, index.unsqueeze(1), step), None, None
+        return grad.new_zeros(ctx.shape).scatter_(1, index.unsqueeze(1), step), None, None
+
+
 def nll_loss(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -269,15 +302,11 @@ def nll_loss(
     )
     dtype = input.dtype
     if w_class is None and ignore_index is None and reduction != "none":
-        # The common case, without weights or ignored rows: the reduction right after the
-        # gather, so the whole loss is three autograd nodes whose backward runs in C++.
-        picked = rows.gather(1, target_rows.unsqueeze(1))
-        loss = (picked.mean() if reduction == "mean" else picked.sum()).neg()
+        # The common case, without weights or ignored rows: reduced inside one node.
+        loss = _NegativePick.apply(rows, target_rows, reduction)
         return loss if loss.dtype == dtype else loss.to(dtype)
     safe, w, _ = row_weights(target_rows, w_class, ignore_index, rows.dtype)
-    # autograd's gather: its backward is one zero matrix and a scatter, and stays
-    # differentiable, so second derivatives (all zero here) work.
-    loss = rows.gather(1, safe.unsqueeze(1)).squeeze(1).neg()
+    loss = _NegativePick.apply(rows, safe, "none")
     if w is not None:
         loss = loss * w
     if reduction == "none":
