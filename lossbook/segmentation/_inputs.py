@@ -11,6 +11,8 @@ expected and what came.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..validation import (
@@ -69,6 +71,14 @@ def _check_binary_values(target: torch.Tensor, ignore_index: int | None, mode: s
         raise ValueError(f"in {mode} mode, target must hold 0 or 1{also}; got an element equal to {bad!r}")
 
 
+def _check_classes(input: torch.Tensor, mode: str) -> None:
+    if input.shape[1] < 1:
+        raise ValueError(
+            f"in {mode} mode, input must have at least one class, shape (N, C, *) with C >= 1; "
+            f"got {tuple(input.shape)}"
+        )
+
+
 def segmentation_pair(input, target, mode: str, ignore_index: int | None, *, probabilities: bool = False):
     """Check a (scores, mask) pair in one of the three modes and flatten it to (N, C, P).
 
@@ -97,6 +107,7 @@ def segmentation_pair(input, target, mode: str, ignore_index: int | None, *, pro
                 "in multiclass mode, input must have shape (N, C, *) with a class dimension; "
                 f"got {tuple(input.shape)}"
             )
+        _check_classes(input, mode)
         check_integer_tensor("target", target)
         expected = (input.shape[0], *input.shape[2:])
         if tuple(target.shape) != expected:
@@ -106,9 +117,9 @@ def segmentation_pair(input, target, mode: str, ignore_index: int | None, *, pro
             )
         num_classes = input.shape[1]
         check_class_indices("target", target, num_classes, ignore_index)
-        n = input.shape[0]
-        x = input.reshape(n, num_classes, -1).to(work)
-        y = target.reshape(n, -1).long()
+        n, pixels = input.shape[0], math.prod(input.shape[2:])  # explicit: -1 fails on empty tensors
+        x = input.reshape(n, num_classes, pixels).to(work)
+        y = target.reshape(n, pixels).long()
         valid = None
         if ignore_index is not None and y.numel() and bool((y == ignore_index).any()):
             valid = y != ignore_index
@@ -122,6 +133,8 @@ def segmentation_pair(input, target, mode: str, ignore_index: int | None, *, pro
             "in multilabel mode, input must have shape (N, C, *) with a class dimension; "
             f"got {tuple(input.shape)}"
         )
+    if mode == "multilabel":
+        _check_classes(input, mode)
     if target.is_complex():
         raise TypeError(f"target must be real (bool, integer or floating); got {target.dtype}")
     if target.shape != input.shape:
@@ -131,8 +144,9 @@ def segmentation_pair(input, target, mode: str, ignore_index: int | None, *, pro
     _check_binary_values(target, ignore_index, mode)
     n = input.shape[0]
     channels = 1 if mode == "binary" else input.shape[1]
-    x = input.reshape(n, channels, -1).to(work)
-    t = target.reshape(n, channels, -1)
+    pixels = math.prod(input.shape[1:]) // max(channels, 1)
+    x = input.reshape(n, channels, pixels).to(work)
+    t = target.reshape(n, channels, pixels)
     valid = None
     if ignore_index is not None and t.numel() and bool((t == ignore_index).any()):
         valid = t != ignore_index

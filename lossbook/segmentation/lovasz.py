@@ -102,14 +102,17 @@ def _lovasz_hinge(x: torch.Tensor, y: torch.Tensor, valid, per_image: bool) -> t
     As in ``_lovasz_softmax``, the loss is linear in the logits for a fixed order and a
     fixed set of positive errors: :math:`\sum_{m > 0} g (1 - x s)`.
     """
-    rows = x.shape[0] if per_image else 1
-    x = x.reshape(rows, -1)
+
+    def rows(t: torch.Tensor) -> torch.Tensor:  # one row per image, or one for the batch
+        return t.flatten(1) if per_image else t.reshape(1, -1)
+
+    x = rows(x)
     with torch.no_grad():
-        signs = (2.0 * y - 1.0).reshape(rows, -1)
+        signs = rows(2.0 * y - 1.0)
         errors = torch.relu_(1.0 - x * signs)
         if valid is not None:
-            errors.masked_fill_(~valid.reshape(rows, -1), 0.0)
-        weights = _lovasz_weights(errors, y.reshape(rows, -1))
+            errors.masked_fill_(~rows(valid), 0.0)
+        weights = _lovasz_weights(errors, rows(y))
         active = errors > 0
         del errors
         weights.mul_(active)

@@ -599,3 +599,26 @@ def test_the_benchmarks_transcription_of_smp_is_faithful(mode, generator):
         expected.backward()
         got.backward()
         assert torch.equal(a.grad, b.grad)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape", [(0, 3, 4), (2, 3, 0)])
+def test_an_empty_batch_or_image_gives_zero(mode, shape):
+    x = torch.randn(shape, requires_grad=True)
+    y = torch.zeros(shape[0], *shape[2:], dtype=torch.long) if mode == "multiclass" else torch.zeros(shape)
+    if mode == "binary":
+        y = y[:, :1]
+        x = x[:, :1].detach().requires_grad_()
+    for f in LOSSES:
+        for options in [{}, {"per_image": True}] if f is lossbook.lovasz_loss else [{}]:
+            loss = f(x, y, mode, **options)
+            (grad,) = torch.autograd.grad(loss, x)
+            assert loss.item() == 0.0 and grad.shape == x.shape
+
+
+@pytest.mark.parametrize("mode", ["multiclass", "multilabel"])
+def test_no_class_is_an_error(mode):
+    y = torch.zeros(2, 4, dtype=torch.long) if mode == "multiclass" else torch.zeros(2, 0, 4)
+    for f in LOSSES:
+        with pytest.raises(ValueError, match=r"input must have at least one class.*got \(2, 0, 4\)"):
+            f(torch.randn(2, 0, 4), y, mode)
