@@ -64,7 +64,9 @@ def soft_margin_loss(input: torch.Tensor, target: torch.Tensor, reduction: str =
     check_reduction(reduction)
     dtype = input.dtype
     work = compute_dtype(dtype)
-    loss = F.softplus(-(target.to(work) * input.to(work)))
+    # The product is a fresh tensor nothing else saves, so it is negated in place: one
+    # tensor of input's size less at the peak.
+    loss = F.softplus(torch.mul(target.to(work), input.to(work)).neg_())
     return reduce(loss, reduction).to(dtype)
 
 
@@ -198,10 +200,10 @@ def multilabel_margin_loss(
     longest = int(valid.sum(1).max()) if valid.numel() else 0
     labels = lists[:, :longest].clamp_min(0)
     valid = valid[:, :longest]
-    is_label = torch.zeros_like(rows, dtype=torch.bool)
-    for k in range(longest):  # a scatter would let a padding entry overwrite a label
-        is_label |= F.one_hot(labels[:, k], num_classes).bool() & valid[:, k : k + 1]
-    negatives = (~is_label).to(rows.dtype)
+    # The labels' mask, scattered with the padding sent to a spare last column.
+    is_label = torch.zeros(rows.shape[0], num_classes + 1, dtype=torch.bool, device=rows.device)
+    is_label.scatter_(1, torch.where(valid, labels, num_classes), True)
+    negatives = ~is_label[:, :num_classes]
     loss = _LabelListHinge.apply(rows, labels, valid.to(rows.dtype), negatives) / num_classes
     if reduction == "none":
         return loss.reshape(input.shape[:-1]).to(dtype)
