@@ -100,7 +100,7 @@ def dice_loss(
 
     - ``smooth`` s is added to the numerator and the denominator of
       :math:`\mathrm{TP}/(\mathrm{TP} + \frac12\mathrm{FP} + \frac12\mathrm{FN})`, which is
-      :math:`2s` in the familiar :math:`2\sum pt / (\sum p + \sum t)` form (smp before 0.5
+      :math:`2s` in the familiar :math:`2\sum pt / (\sum p + \sum t)` form (smp before 0.4
       added s there);
     - ``eps`` clamps the denominator from below (it is not added), and with ``log_loss`` it
       also clamps the score before the log;
