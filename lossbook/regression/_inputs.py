@@ -22,12 +22,24 @@ from ..validation import (
 )
 
 
+def _integer_tensor(value) -> bool:
+    return (
+        isinstance(value, torch.Tensor)
+        and not (value.is_floating_point() or value.is_complex())
+        and value.dtype != torch.bool
+    )
+
+
 def prepare_pair(input, target, reduction: str) -> tuple[torch.Tensor, torch.Tensor, torch.dtype]:
     """Validate an (input, target) pair and the reduction; upcast float16/bfloat16 to float32.
 
     Returns ``(input, target, dtype)``: the pair in the dtype the loss computes in, and the
     caller's dtype, which the loss is cast back to.
     """
+    if _integer_tensor(target) and isinstance(input, torch.Tensor) and input.is_floating_point():
+        # Integer targets (counts, ratings) are accepted as torch accepts them, cast to the
+        # input's dtype; bool stays refused (torch's L1 refuses it too).
+        target = target.to(input.dtype)
     input, target = check_pair(input, target)
     check_reduction(reduction)
     work = compute_dtype(input.dtype)

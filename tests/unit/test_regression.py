@@ -335,8 +335,13 @@ def test_integer_or_boolean_inputs_are_type_errors(loss, dtype):
     bad = torch.ones(3, dtype=dtype)
     with pytest.raises(TypeError, match="input must have a floating-point dtype"):
         loss(bad, good)
-    with pytest.raises(TypeError, match="target must have a floating-point dtype"):
-        loss(good, bad)
+    if dtype == torch.bool:
+        with pytest.raises(TypeError, match="target must have a floating-point dtype"):
+            loss(good, bad)
+    else:  # integer targets (counts) are accepted, as torch accepts them, in input's dtype
+        x = torch.tensor([0.5, 2.0, 3.5], dtype=torch.float64)
+        counts = torch.tensor([1, 2, 3], dtype=dtype)
+        torch.testing.assert_close(loss(x, counts), loss(x, counts.to(torch.float64)))
 
 
 def test_option_ranges():
