@@ -249,14 +249,17 @@ class _NegativePick(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
-        rows = ctx.shape[0]
+        rows, classes = ctx.shape
         if ctx.reduction == "none":
-            step = grad.neg().unsqueeze(1)
+            step = grad.neg()
         else:
-            step = (grad.neg() / rows if ctx.reduction == "mean" else grad.neg()).expand(rows, 1)
+            step = (grad.neg() / rows if ctx.reduction == "mean" else grad.neg()).expand(rows)
+        # The picked entries' flat positions: put_ into a flat view is the cheapest scatter.
+        flat = torch.arange(0, rows * classes, classes, device=index.device).add_(index)
+        grad_rows = grad.new_zeros(ctx.shape)
         if torch.is_grad_enabled():
-            return grad.new_zeros(ctx.shape).scatter(1, index.unsqueeze(1), step), None, None
-        return grad.new_zeros(ctx.shape).scatter_(1, index.unsqueeze(1), step), None, None
+            return grad_rows.put(flat, step), None, None
+        return grad_rows.put_(flat, step), None, None
 
 
 def nll_loss(
