@@ -136,7 +136,8 @@ def index_rows(input, target, weight_name, weight, ignore_index):
     bounds = check_class_indices("target", target_rows, num_classes, ignore_index)
     work = compute_dtype(input.dtype)
     weight = None if weight is None else weight.to(work)
-    return rows.to(work), target_rows, out_shape, weight, ignorable(ignore_index, bounds)
+    rows = rows if rows.dtype == work else rows.to(work)
+    return rows, target_rows, out_shape, weight, ignorable(ignore_index, bounds)
 
 
 def ignorable(ignore_index: int, bounds: tuple[int, int] | None) -> int | None:

@@ -240,11 +240,10 @@ class _NegativePick(torch.autograd.Function):
     def forward(ctx, rows, index, reduction):
         ctx.save_for_backward(index)
         ctx.shape, ctx.reduction = rows.shape, reduction
-        picked = rows.gather(1, index.unsqueeze(1)).squeeze(1)
+        picked = rows.gather(1, index.view(-1, 1)).view(-1)
         if reduction == "none":
             return picked.neg_()
-        total = picked.sum().neg_()
-        return total.div_(rows.shape[0]) if reduction == "mean" else total
+        return (picked.mean() if reduction == "mean" else picked.sum()).neg_()
 
     @staticmethod
     def backward(ctx, grad):
