@@ -59,8 +59,9 @@ def triplet_margin_loss(
     p: float = 2.0,
     eps: float = 1e-6,
     swap: bool = False,
-    squared: bool = False,
     reduction: str = "mean",
+    *,
+    squared: bool = False,
 ) -> torch.Tensor:
     r"""Triplet margin loss: the positive must be closer to the anchor than the negative, by a margin.
 
@@ -345,8 +346,9 @@ class TripletMarginLoss(Loss):
         p: float = 2.0,
         eps: float = 1e-6,
         swap: bool = False,
-        squared: bool = False,
         reduction: str = "mean",
+        *,
+        squared: bool = False,
     ) -> None:
         super().__init__(reduction)
         self.margin = check_number("margin", margin, low=0.0)
@@ -357,7 +359,15 @@ class TripletMarginLoss(Loss):
 
     def forward(self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
         return triplet_margin_loss(
-            anchor, positive, negative, self.margin, self.p, self.eps, self.swap, self.squared, self.reduction
+            anchor,
+            positive,
+            negative,
+            self.margin,
+            self.p,
+            self.eps,
+            self.swap,
+            self.reduction,
+            squared=self.squared,
         )
 
 

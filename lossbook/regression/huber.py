@@ -36,8 +36,8 @@ class _Huber(_Pointwise):
 def huber_loss(
     input: torch.Tensor,
     target: torch.Tensor,
-    delta: float = 1.0,
     reduction: str = "mean",
+    delta: float = 1.0,
     weight: torch.Tensor | None = None,
 ) -> torch.Tensor:
     r"""Huber loss: quadratic for small errors, linear for large ones.
@@ -55,8 +55,8 @@ def huber_loss(
     Args:
         input: predictions, any shape, floating dtype.
         target: targets, the same shape as ``input``.
-        delta: where the quadratic part ends; must be > 0.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        delta: where the quadratic part ends; must be > 0.
         weight: optional weight per element, of ``input``'s shape (torch's argument); with
             it, ``"mean"`` divides the weighted sum by the number of elements, as torch's
             ``huber_loss`` does (its L1 and MSE divide by the sum of the weights).
@@ -80,7 +80,7 @@ def huber_loss(
 
 
 def smooth_l1_loss(
-    input: torch.Tensor, target: torch.Tensor, beta: float = 1.0, reduction: str = "mean"
+    input: torch.Tensor, target: torch.Tensor, reduction: str = "mean", beta: float = 1.0
 ) -> torch.Tensor:
     r"""Smooth L1 loss: Huber divided by ``beta``, so its linear part has slope 1.
 
@@ -95,8 +95,8 @@ def smooth_l1_loss(
     Args:
         input: predictions, any shape, floating dtype.
         target: targets, the same shape as ``input``.
-        beta: where the quadratic part ends; must be >= 0.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        beta: where the quadratic part ends; must be >= 0.
 
     Returns:
         The loss in ``input``'s dtype. Agrees with ``torch.nn.functional.smooth_l1_loss``.
@@ -125,8 +125,8 @@ class HuberLoss(Loss):
     Book: *Regression losses*, section "Huber loss and Smooth L1".
 
     Args:
-        delta: where the quadratic part ends; must be > 0. Default: 1.0.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        delta: where the quadratic part ends; must be > 0. Default: 1.0.
 
     Shape:
         input: (*), any shape. target: (*), the same shape. Output: () with ``"mean"`` or
@@ -141,7 +141,7 @@ class HuberLoss(Loss):
         tensor([0.1250, 2.5000])
     """
 
-    def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
         self.delta = check_number("delta", delta, low=0.0, low_inclusive=False)
 
@@ -160,8 +160,8 @@ class SmoothL1Loss(Loss):
     Book: *Regression losses*, section "Huber loss and Smooth L1".
 
     Args:
-        beta: where the quadratic part ends; must be >= 0 (0 is the L1 loss). Default: 1.0.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        beta: where the quadratic part ends; must be >= 0 (0 is the L1 loss). Default: 1.0.
 
     Shape:
         input: (*), any shape. target: (*), the same shape. Output: () with ``"mean"`` or
@@ -176,7 +176,7 @@ class SmoothL1Loss(Loss):
         tensor([0.0625, 2.0000])
     """
 
-    def __init__(self, beta: float = 1.0, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
         self.beta = check_number("beta", beta, low=0.0)
 
