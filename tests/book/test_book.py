@@ -126,3 +126,8 @@ def test_code_shape_ignores_comments_and_string_text_only():
     assert code_shape("x = 1") != code_shape("x = 2")
     assert code_shape('print(f"{a:.3f} 损失")') == code_shape('print(f"{a:.3f} loss")')
     assert code_shape('print(f"{a:.3f}")') != code_shape('print(f"{b:.3f}")')
+
+
+def test_landing_page_installs_what_the_chapters_install():
+    landing = (BOOK / "index.md").read_text(encoding="utf-8")
+    assert f'pip install "lossbook[book] @ {install_cell.wheel_url()}"' in landing
