@@ -2,7 +2,7 @@ r"""Classification losses: functions of scores (logits or probabilities) and cla
 
 Binary and multi-label problems score each output on its own
 (:func:`~lossbook.classification.binary.binary_cross_entropy`,
-:func:`~lossbook.classification.binary.binary_cross_entropy_with_logits`,
+``lossbook.binary_cross_entropy_with_logits``,
 :func:`~lossbook.classification.margin.hinge_loss`,
 :func:`~lossbook.classification.focal.sigmoid_focal_loss`); multi-class problems compare a
 score vector with one class (:func:`~lossbook.classification.cross_entropy.cross_entropy`,
@@ -10,7 +10,7 @@ score vector with one class (:func:`~lossbook.classification.cross_entropy.cross
 :func:`~lossbook.classification.margin.multi_margin_loss`,
 :func:`~lossbook.classification.focal.softmax_focal_loss`) or with a whole distribution
 (:func:`~lossbook.classification.cross_entropy.cross_entropy` with probability targets,
-:func:`~lossbook.classification.cross_entropy.kl_div`).
+``lossbook.kl_div``).
 :func:`~lossbook.classification.margin.zero_one_loss` counts mistakes: it is what we care
 about, and what no gradient can train.
 

@@ -82,7 +82,7 @@ def multilabel_soft_margin_loss(
         \ell_n = -\frac{1}{C} \sum_{c} w_c \left[ y_{nc} \log \sigma(x_{nc})
         + (1 - y_{nc}) \log \sigma(-x_{nc}) \right]
 
-    Per sample, the mean over labels of :func:`binary_cross_entropy_with_logits`; the
+    Per sample, the mean over labels of ``lossbook.binary_cross_entropy_with_logits``; the
     ``"mean"`` reduction then averages over samples, so the result equals the BCE with
     logits averaged over all N C elements. The two are the same loss up to this mean.
 

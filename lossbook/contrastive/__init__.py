@@ -12,7 +12,7 @@ that score a whole batch of embeddings at once, one positive against many negati
   :mod:`~lossbook.contrastive.proxies`;
 * **alignment and uniformity** (Wang and Isola 2020), to measure a representation:
   :mod:`~lossbook.contrastive.geometry`;
-* negatives from **many processes**: :func:`~lossbook.contrastive.distributed.all_gather_with_grad`
+* negatives from **many processes**: ``lossbook.all_gather_with_grad``
   and ``gather=True`` (:mod:`~lossbook.contrastive.distributed`).
 
 The losses with a pytorch-metric-learning counterpart return its value (default distance and

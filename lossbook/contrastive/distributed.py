@@ -3,7 +3,7 @@ r"""Negatives from every process: an all-gather whose backward pass returns each
 Contrastive losses get better with more negatives, so data-parallel training gathers the
 embeddings of every process and lets each process score its own rows against the global batch.
 ``torch.distributed.all_gather`` alone does not propagate gradients: the rows gathered from the
-other ranks are constants, and half of each pair's gradient is lost. :func:`all_gather_with_grad`
+other ranks are constants, and half of each pair's gradient is lost. ``lossbook.all_gather_with_grad``
 is the all-gather with the right backward pass: every rank's gradient with respect to the
 gathered rows is summed (one all-reduce) and each rank keeps the slice of its own rows.
 
@@ -200,7 +200,7 @@ def all_gather_with_grad(tensor: torch.Tensor, group=None) -> torch.Tensor:
         group: the ``torch.distributed`` process group (default: the world).
 
     Returns:
-        (W N, ...) tensor: the ranks' rows in rank order.
+        A tensor of shape ``(W N, ...)``, the ranks' rows in rank order.
 
     Raises:
         RuntimeError: no process group is initialised.

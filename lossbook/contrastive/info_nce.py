@@ -4,7 +4,7 @@ Row i of ``query`` and row i of ``key`` are a positive pair, and the other keys 
 are the negatives: the loss is a softmax classification of the N keys, whose right answer is
 the diagonal of the similarity matrix. With ``gather=True`` the keys of every process of a
 ``torch.distributed`` group are the negatives
-(:func:`~lossbook.contrastive.distributed.all_gather_with_grad`).
+(``lossbook.all_gather_with_grad``).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def info_nce_loss(
 
     With ``gather=True``, in a ``torch.distributed`` group of W ranks holding n rows each, the
     negatives are the W n keys (and queries, when symmetric) of every rank
-    (:func:`all_gather_with_grad`); each rank returns the loss of its own rows, scaled so that
+    (``lossbook.all_gather_with_grad``); each rank returns the loss of its own rows, scaled so that
     the average of the ranks' losses is the loss of one process on the concatenated batch:
     ``"mean"`` the mean over its rows, ``"sum"`` W times their sum, ``"none"`` its rows' losses.
     Under ``DistributedDataParallel`` the step then equals the single-process step. Every rank

@@ -109,7 +109,7 @@ def nt_xent_loss(
     First-order: second derivatives (``create_graph=True``) raise an error.
 
     With ``gather=True``, the rows of every rank of ``group`` are the candidates
-    (:func:`all_gather_with_grad`), and each rank returns the loss of its own anchors scaled so
+    (``lossbook.all_gather_with_grad``), and each rank returns the loss of its own anchors scaled so
     that the ranks' average is the single-process loss: W times its pairs' sum divided by the
     global number of positive pairs (``"mean"``), W times its sum (``"sum"``), its own pairs'
     losses (``"none"``). Every rank must hold the same number of rows.
@@ -181,7 +181,7 @@ def supcon_loss(
     batch without a positive pair, or with a single label, gives a zero that still
     backpropagates. First-order: second derivatives (``create_graph=True``) raise an error.
 
-    With ``gather=True``, every rank's rows are the candidates (:func:`all_gather_with_grad`),
+    With ``gather=True``, every rank's rows are the candidates (``lossbook.all_gather_with_grad``),
     and each rank returns W times the sum of its anchors' losses divided by the global number
     of anchors with a non-zero loss (``"mean"``; one all-reduce of a count), so that the
     ranks' average is the single-process loss; ``"sum"`` is W times its sum, ``"none"`` its

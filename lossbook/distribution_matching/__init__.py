@@ -2,7 +2,7 @@
 
 One module per section of the chapter *Matching distributions*
 (``book/*/distribution-matching.ipynb``): :mod:`~.divergences` (the Jensen-Shannon family; the
-KL divergence itself is :func:`lossbook.kl_div`), :mod:`~.distillation` (Hinton's soft targets)
+KL divergence itself is ``lossbook.kl_div``), :mod:`~.distillation` (Hinton's soft targets)
 and :mod:`~.preference` (sequence log-probabilities, Bradley-Terry, DPO with its IPO and hinge
 variants, SimPO, ORPO); ``_inputs`` holds the family's argument checks.
 """

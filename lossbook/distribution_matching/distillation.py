@@ -42,7 +42,7 @@ def distillation_loss(
         teacher_logits: :math:`z_t`, ``student_logits``' shape; never receives a gradient.
         temperature: :math:`T > 0` (default 2.0); :math:`T = 1` is the plain KL between the
             two softmax distributions.
-        reduction: as :func:`lossbook.kl_div`'s: ``"batchmean"`` (default: the sum divided by
+        reduction: as ``lossbook.kl_div``'s: ``"batchmean"`` (default: the sum divided by
             the first dimension, the batch), ``"sum"``, ``"mean"`` (over every element,
             classes included) or ``"none"`` (per element, the logits' shape). For sequences
             (batch, length, vocabulary), ``"batchmean"`` divides by the batch only; flatten to

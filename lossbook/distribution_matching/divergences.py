@@ -1,6 +1,6 @@
 r"""Divergences between two distributions over classes: the Jensen-Shannon family.
 
-The Kullback-Leibler divergence itself is :func:`lossbook.kl_div` (classification chapter); its
+The Kullback-Leibler divergence itself is ``lossbook.kl_div`` (classification chapter); its
 argument order picks the direction: ``kl_div(log q, p)`` is the forward :math:`D(p \,\|\, q)`
 (mode covering), ``kl_div(log p, q)`` the reverse :math:`D(q \,\|\, p)` (mode seeking). Chapter
 "Matching distributions" (``book/*/distribution-matching.ipynb``), section "Divergences".
@@ -55,7 +55,7 @@ def js_divergence(
 
     Args:
         input: log-probabilities :math:`\log q` (the model, the student), any shape with the
-            batch first, like :func:`lossbook.kl_div`'s ``input``; ``-inf`` marks a class of
+            batch first, like ``lossbook.kl_div``'s ``input``; ``-inf`` marks a class of
             probability 0 and contributes 0 (value and gradient), unless it makes one of the
             KL endpoints infinite (:math:`\beta = 0` where :math:`p > 0`).
         target: probabilities :math:`p` in [0, 1] (the reference, the teacher), ``input``'s
@@ -65,7 +65,7 @@ def js_divergence(
         reduction: ``"batchmean"`` (default: the sum divided by the first dimension, the
             divergence per distribution when the classes are the last of two dimensions),
             ``"sum"``, ``"mean"`` (over every element: not a divergence) or ``"none"``
-            (per element, ``input``'s shape), as in :func:`lossbook.kl_div`.
+            (per element, ``input``'s shape), as in ``lossbook.kl_div``.
 
     Returns:
         The divergence in ``input``'s dtype (float16 and bfloat16 computed in float32).

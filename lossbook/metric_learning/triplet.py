@@ -150,7 +150,7 @@ def triplet_margin_with_distance_loss(
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per triplet).
 
     Returns:
-        The loss: in ``anchor``'s dtype with the default distance, in the dtype a custom
+        The loss, in ``anchor``'s dtype with the default distance, in the dtype a custom
         distance returns otherwise. Agrees with
         ``torch.nn.functional.triplet_margin_with_distance_loss``.
 

@@ -163,8 +163,8 @@ class GaussianNLLLoss(Loss):
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
 
     Shape:
-        input: (N, *) or (*). target: the shape of input, or with one dimension of size 1.
-        var: the shape of input, or with one dimension of size 1, or (N, *) without the last
+        input: ``(N, *)`` or ``(*)``. target: the shape of input, or with one dimension of size 1.
+        var: the shape of input, or with one dimension of size 1, or ``(N, *)`` without the last
         dimension, or a number. Output: () with ``"mean"`` or ``"sum"``, the shape of input
         with ``"none"``.
 
